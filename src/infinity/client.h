@@ -1,0 +1,47 @@
+// Infinity Send Message client (infinity-api.md §3, §6).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.h"
+#include "http/client.h"
+#include "infinity/token_provider.h"
+
+namespace sms::infinity {
+
+// Default path, as the sample uses; {accountId} is substituted.
+inline constexpr std::string_view kSampleSendPath =
+    "/api/digital/messaging/v1/accounts/{accountId}/messages";
+// The documented path, tried once when the configured one answers 404.
+inline constexpr std::string_view kDocumentedSendPath = "/api/digital/messaging/v1/messages";
+
+// Maps a non-2xx Send Message answer to an Error. RFC 7807 bodies give provider_code (title),
+// message (detail and violations) and more_info (type). 400/403/404/422 → permanent; 401 → auth;
+// 429, 5xx → retryable (retry_after from the header).
+Error classify_error(const http::Response& response);
+
+struct SendOptions {
+  std::string base_url;         // normalised avaya.host
+  std::string account_id;
+  std::string send_path;        // avaya.sendMessagePath (may contain {accountId})
+};
+
+class Client {
+ public:
+  Client(SendOptions options, std::shared_ptr<TokenProvider> tokens, http::Timeouts timeouts = {});
+  ~Client();
+
+  // POSTs one AsyncMessage with a bearer token. A 401 refreshes the token once and retries once.
+  // A 404 on the configured path falls back once to kDocumentedSendPath (and sticks to it).
+  // 2xx → the response JSON ({} if the body is empty or not JSON).
+  Result<nlohmann::json> send_message(const nlohmann::json& message);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sms::infinity

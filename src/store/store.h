@@ -1,0 +1,119 @@
+// The durable outbox: every webhook's messages are stored here before the webhook is answered,
+// and delivered from here by the relay workers. An interface, so that a shared backend can be
+// added beside the embedded SQLite one.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.h"
+
+namespace sms::store {
+
+// inbound: end user → Twilio → us → Infinity.  outbound: agent → Infinity → us → Twilio.
+enum class Direction { inbound, outbound };
+const char* to_string(Direction d);
+std::optional<Direction> parse_direction(std::string_view s);
+
+// queued → sending → sent → delivered | failed;  sending → queued (retry) | dead (permanent);
+// queued → expired (too old).  delivered, failed, dead, expired are final.
+enum class State { queued, sending, sent, delivered, failed, dead, expired };
+const char* to_string(State s);
+std::optional<State> parse_state(std::string_view s);
+
+struct NewMessage {
+  Direction direction = Direction::inbound;
+  std::string conversation;  // ordering key: "<end-user number>|<business number>"
+  std::string source_id;     // MessageSid (inbound) or eventId/messageId (outbound): for tracing
+  nlohmann::json payload;    // what the worker sends (Infinity AsyncMessage / Twilio SMS fields)
+};
+
+struct Message {
+  std::int64_t id = 0;
+  Direction direction = Direction::inbound;
+  State state = State::queued;
+  std::string conversation;
+  std::string source_id;
+  nlohmann::json payload;
+  int attempts = 0;
+  std::int64_t created_ms = 0;
+  std::int64_t updated_ms = 0;
+  std::int64_t next_attempt_ms = 0;
+  std::string provider_id;    // Twilio sid / Infinity messageId once accepted ("mock" in mock mode)
+  std::string last_error;     // "" or a one-line description
+  std::string provider_code;  // "" or the provider's error code (e.g. "21610")
+};
+
+struct Attempt {
+  std::int64_t at_ms = 0;
+  std::string outcome;  // "sent", "retry", "dead", "expired", "status:<twilio status>"
+  std::string detail;   // error message or provider id
+};
+
+enum class Enqueued { stored, duplicate };
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Claims dedupe_key and stores `messages` (one webhook's parts or recipients, in order) in
+  // one transaction. If the key was claimed before, stores nothing and returns duplicate.
+  // Durable when it returns (the caller may acknowledge the webhook).
+  virtual Result<Enqueued> enqueue(const std::string& dedupe_key,
+                                   const std::vector<NewMessage>& messages) = 0;
+
+  // Claims up to `limit` due messages of one direction and marks them sending: state queued,
+  // next_attempt_ms <= now_ms, and no earlier message of the same conversation and direction
+  // still queued or sending (per-conversation FIFO). Oldest first. Never two of one
+  // conversation in one batch.
+  virtual Result<std::vector<Message>> claim_due(Direction direction, std::int64_t now_ms,
+                                                 std::size_t limit) = 0;
+
+  // Outcomes of a delivery attempt; each records an Attempt and bumps `attempts`.
+  virtual Result<void> mark_sent(std::int64_t id, const std::string& provider_id) = 0;
+  virtual Result<void> mark_retry(std::int64_t id, std::int64_t next_attempt_ms,
+                                  const Error& error) = 0;
+  virtual Result<void> mark_dead(std::int64_t id, const Error& error) = 0;
+
+  // Moves queued messages of `direction` created before `created_before_ms` to expired.
+  virtual Result<int> expire(Direction direction, std::int64_t created_before_ms) = 0;
+
+  // A Twilio status callback for the message Twilio knows as `provider_id`: applies `state`
+  // (sent, delivered or failed) only if it moves the message forward (a late sent never
+  // overwrites delivered). Returns whether a message was updated.
+  virtual Result<bool> record_status(const std::string& provider_id, State state,
+                                     const std::string& error_code) = 0;
+
+  // At start-up: messages left sending by a crash go back to queued. Returns how many.
+  virtual Result<int> requeue_in_flight() = 0;
+
+  // Operator views and actions (outbox CLI, admin API).
+  virtual Result<std::vector<Message>> list(std::optional<State> state, std::size_t limit) = 0;
+  virtual Result<std::optional<Message>> get(std::int64_t id) = 0;
+  virtual Result<std::vector<Attempt>> attempts(std::int64_t id) = 0;
+  // dead/failed/expired → queued, due now. Returns how many moved.
+  virtual Result<int> retry(std::int64_t id) = 0;
+  virtual Result<int> retry_all_dead() = 0;
+  // Deletes messages in a final state last updated before `before_ms`. Returns how many.
+  virtual Result<int> purge(std::int64_t before_ms) = 0;
+  // Message counts by state (every state present, 0 when none), and the oldest queued age.
+  virtual Result<std::map<State, std::int64_t>> counts() = 0;
+  virtual Result<std::optional<std::int64_t>> oldest_queued_created_ms() = 0;
+
+  // Proves the store accepts writes now (readiness).
+  virtual Result<void> check_writable() = 0;
+};
+
+// The embedded backend: SQLite in WAL mode with synchronous=FULL at `file` (directories created
+// 0700). Runs the schema migrations. Safe to open from several processes at once (serve and
+// the outbox CLI).
+Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& file);
+
+}  // namespace sms::store

@@ -1,0 +1,57 @@
+// Twilio Messages API client (twilio-api.md §1) with errors classified for the retry policy.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.h"
+#include "http/client.h"
+
+namespace sms::twilio {
+
+struct Credentials {
+  std::string account_sid;     // always in the URL path
+  std::string auth_token;      // used when no API key
+  std::string api_key_sid;     // preferred when set (with api_key_secret)
+  std::string api_key_secret;
+};
+
+struct OutgoingSms {
+  std::string from;
+  std::string to;
+  std::string body;
+  std::vector<std::string> media_urls;  // repeated MediaUrl fields
+  std::string status_callback;          // "" for none
+};
+
+struct SentMessage {
+  std::string sid;
+  std::string status;  // "queued", "accepted", ...
+  nlohmann::json raw;  // the whole resource
+};
+
+// Maps an HTTP answer from Twilio to an Error: 429 or code 20429 → retryable (retry_after from
+// the header); 401 or 20003 → auth; 5xx → retryable; other 4xx (21211, 21408, 21610, 21614,
+// ...) → permanent. provider_code, message and more_info come from the JSON body when it has
+// them; a non-JSON body is described by its status alone.
+Error classify_error(const http::Response& response);
+
+class Client {
+ public:
+  Client(std::string api_base_url, Credentials credentials, http::Timeouts timeouts = {});
+  ~Client();
+  // POST /2010-04-01/Accounts/{sid}/Messages.json as a form; 201 → SentMessage.
+  // Missing credentials → config error without contacting Twilio.
+  Result<SentMessage> send(const OutgoingSms& sms);
+  // GET /2010-04-01/Accounts/{sid}.json (credential check, used by doctor).
+  Result<nlohmann::json> fetch_account();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sms::twilio
