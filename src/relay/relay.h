@@ -1,0 +1,48 @@
+// Delivery workers: take due messages from the store, send them to the other side, and record
+// the outcome (sent / retry with backoff / dead), per-conversation FIFO, one loop per direction.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/live_config.h"
+#include "store/store.h"
+
+namespace sms::relay {
+
+struct Stats {
+  std::int64_t sent_inbound = 0, sent_outbound = 0;
+  std::int64_t retries = 0, dead = 0, expired = 0;
+  std::optional<std::int64_t> last_sent_inbound_ms, last_sent_outbound_ms;
+};
+
+class Relay {
+ public:
+  Relay(store::Store& store, config::LiveConfig& config);
+  ~Relay();  // stop(0)
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+
+  // Requeues messages left in flight by a crash, then starts the worker threads.
+  Result<void> start();
+  // New work for a direction: wake its workers now instead of at the next poll.
+  void notify(store::Direction direction);
+  // Stops claiming; waits up to `drain` for in-flight deliveries; the rest stay queued.
+  void stop(std::chrono::milliseconds drain);
+
+  Stats stats() const;
+  // Why messages are not flowing, per direction ("" when fine): e.g. "avaya.host is not set".
+  std::string blocked_reason(store::Direction direction) const;
+  // Tries to obtain an Infinity token now (readiness); ok in Infinity mock mode.
+  Result<void> check_infinity_token();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sms::relay

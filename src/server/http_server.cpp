@@ -1,0 +1,193 @@
+#include "server/http_server.h"
+
+#include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cctype>
+#include <thread>
+
+#include "core/crypto.h"
+
+namespace sms::server {
+namespace {
+
+// A client-supplied X-Request-Id is kept when it is short and harmless, so ids can be traced
+// across a load balancer; otherwise we make one.
+std::string request_id_from(const httplib::Request& req) {
+  std::string id = req.get_header_value("X-Request-Id");
+  bool sane = !id.empty() && id.size() <= 64;
+  for (char c : id) sane = sane && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+  return sane ? id : crypto::random_hex(8);
+}
+
+Request to_request(const httplib::Request& req, std::string body) {
+  Request r;
+  r.method = req.method;
+  r.target = req.target.empty() ? req.path : req.target;
+  auto q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  r.query = q == std::string::npos ? "" : r.target.substr(q + 1);
+  for (const auto& [k, v] : req.headers) r.headers.emplace(k, v);
+  r.body = std::move(body);
+  r.remote_addr = req.remote_addr;
+  r.request_id = req.get_header_value("X-Request-Id");
+  return r;
+}
+
+void apply(const Response& from, httplib::Response& to) {
+  to.status = from.status;
+  for (const auto& [k, v] : from.headers) to.set_header(k, v);
+  to.set_content(from.body, from.content_type);
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ListenOptions options;
+  Router router;
+  httplib::Server server;
+  std::atomic<int> listen_fd{-1};
+  std::atomic<bool> started{false}, stopping{false}, finished{false};
+
+  // Runs the router for one request whose body has been read.
+  void handle(const httplib::Request& req, httplib::Response& res, std::string body) {
+    auto request = to_request(req, std::move(body));
+    apply(router.dispatch(request), res);
+  }
+
+  void install() {
+    auto n = static_cast<std::size_t>(options.threads);
+    server.new_task_queue = [n] { return new httplib::ThreadPool(n); };
+    server.set_socket_options([this](socket_t fd) {
+      int yes = 1;
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);  // inherited by accepted sockets
+      listen_fd = fd;
+    });
+    server.set_tcp_nodelay(true);
+    server.set_payload_max_length(options.max_body_bytes);
+    server.set_read_timeout(options.read_timeout);
+    server.set_write_timeout(options.write_timeout);
+    server.set_keep_alive_timeout(
+        std::max<time_t>(1, static_cast<time_t>(options.keep_alive_timeout.count() / 1000)));
+
+    // Request id and start time travel with the request through headers we set ourselves.
+    server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      auto& mutable_req = const_cast<httplib::Request&>(req);
+      mutable_req.set_header("X-Request-Id", request_id_from(req));
+      mutable_req.set_header("X-Start-Ns", std::to_string(
+          std::chrono::steady_clock::now().time_since_epoch().count()));
+      res.set_header("X-Request-Id", req.get_header_value("X-Request-Id"));
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+
+    auto plain = [this](const httplib::Request& req, httplib::Response& res) {
+      handle(req, res, {});
+    };
+    auto with_body = [this](const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& reader) {
+      std::string body;
+      bool too_large = false;
+      reader([&](const char* data, std::size_t len) {
+        if (body.size() + len > options.max_body_bytes) {
+          too_large = true;
+          return false;
+        }
+        body.append(data, len);
+        return true;
+      });
+      if (too_large) {
+        apply(error_response(413, "payload_too_large",
+                             "request body exceeds " + std::to_string(options.max_body_bytes) +
+                                 " bytes (server.maxBodyBytes)"),
+              res);
+        return;
+      }
+      handle(req, res, std::move(body));
+    };
+    server.Get(".*", plain);
+    server.Delete(".*", plain);
+    server.Options(".*", plain);
+    server.Post(".*", with_body);
+    server.Put(".*", with_body);
+    server.Patch(".*", with_body);
+
+    // Errors cpp-httplib produces itself (413 before our handler, 400 bad request line, ...)
+    // get the same JSON shape as ours.
+    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      auto code = res.status == 413 ? "payload_too_large" : "http_error";
+      apply(error_response(res.status, code,
+                           "request rejected by the HTTP layer (HTTP " + std::to_string(res.status) + ")"),
+            res);
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    server.set_exception_handler(
+        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+          std::string what = "unknown exception";
+          try {
+            if (ep) std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+          }
+          spdlog::error("unhandled exception on {} {}: {}", req.method, req.path, what);
+          apply(error_response(500, "internal_error", "internal error; see the server log"), res);
+        });
+    server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      auto start = req.get_header_value("X-Start-Ns");
+      double ms = 0;
+      if (!start.empty()) {
+        auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+        ms = static_cast<double>(now - std::stoll(start)) / 1e6;
+      }
+      spdlog::info("{} {} {} {:.2f}ms id={} from={}", req.method, req.path, res.status, ms,
+                   req.get_header_value("X-Request-Id"), req.remote_addr);
+    });
+  }
+};
+
+HttpServer::HttpServer(ListenOptions options, Router router) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->router = std::move(router);
+  impl_->install();
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<int> HttpServer::bind() {
+  int port = impl_->options.port == 0
+                 ? impl_->server.bind_to_any_port(impl_->options.host)
+                 : (impl_->server.bind_to_port(impl_->options.host, impl_->options.port)
+                        ? impl_->options.port
+                        : -1);
+  if (port <= 0)
+    return fail(ErrorKind::config, "cannot listen on " + impl_->options.host + ":" +
+                                       std::to_string(impl_->options.port) +
+                                       ": address in use or not available (server.host, server.port)");
+  // cpp-httplib listens with a backlog of 5; listening again on the bound socket resizes it.
+  if (int fd = impl_->listen_fd; fd >= 0) ::listen(fd, impl_->options.backlog);
+  return port;
+}
+
+void HttpServer::run() {
+  impl_->started = true;
+  if (!impl_->stopping) impl_->server.listen_after_bind();
+  impl_->finished = true;
+}
+
+// stop() may come from another thread before run() has started listening: then either run()
+// sees `stopping` and returns, or it has started and we wait for it to be running to stop it.
+void HttpServer::stop() {
+  impl_->stopping = true;
+  if (!impl_->started) return;
+  for (int i = 0; i < 5000 && !impl_->finished && !impl_->server.is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  impl_->server.stop();
+}
+
+}  // namespace sms::server

@@ -1,0 +1,83 @@
+// The sample's configuration API, behind the admin token: GET shows the masked configuration,
+// POST applies a partial update, persists it to the config file and applies it live.
+#include <spdlog/spdlog.h>
+
+#include "server/routes.h"
+#include "server/webhook_auth.h"
+
+namespace sms::server {
+namespace {
+
+Response show(const config::Config& c, const std::vector<std::string>& warnings = {}) {
+  nlohmann::json body = {{"success", true}, {"config", c.masked()}};
+  if (!warnings.empty()) body["warnings"] = warnings;
+  return json_response(200, body);
+}
+
+nlohmann::json::json_pointer pointer(std::string_view dotted) {
+  std::string p = "/" + std::string(dotted);
+  for (auto& c : p) c = c == '.' ? '/' : c;
+  return nlohmann::json::json_pointer(p);
+}
+
+// A client that GETs the masked configuration and POSTs it back must not store the masks as
+// values: a masked value equal to the mask of the current one means "unchanged".
+void drop_masked_echoes(nlohmann::json& patch, const config::Config& current) {
+  for (const auto& spec : config::schema()) {
+    if (spec.sensitivity == config::Sensitivity::plain) continue;
+    auto at = pointer(spec.key);
+    if (!patch.contains(at) || !patch[at].is_string()) continue;
+    auto now = current.str(spec.key);
+    if (!now.empty() && patch[at].get<std::string>() == config::mask(now))
+      patch[at.parent_pointer()].erase(at.back());
+  }
+}
+
+Response update(AppState& state, const Request& request) {
+  auto patch = nlohmann::json::parse(request.body, nullptr, false);
+  if (patch.is_discarded() || !patch.is_object())
+    return error_response(400, "invalid_json", "the body must be a JSON object like GET /api/configs' \"config\"");
+  std::lock_guard lock(state.config_mutex);
+  drop_masked_echoes(patch, *state.live.get());
+  if (auto problems = config::check_patch(patch); !problems.empty())
+    return error_response(400, "invalid_config", problems.front(), problems);
+
+  std::vector<std::string> changed;
+  auto written = state.loaded.file.update([&](nlohmann::json& file_layer) -> Result<void> {
+    changed = config::merge_into(file_layer, patch);
+    return {};
+  });
+  if (!written) {
+    spdlog::error("config update failed: {}", written.error().message);
+    return error_response(500, "config_not_saved", written.error().message);
+  }
+  state.loaded.layers.file = *written;
+  auto effective = config::combine(state.loaded.layers);
+  std::vector<std::string> warnings;
+  std::string keys;
+  for (const auto& key : changed) {
+    keys += (keys.empty() ? "" : ", ") + key;
+    if (auto src = config::source_of(state.loaded.layers, key); src != config::Source::file)
+      warnings.push_back(key + " is saved but overridden by " + config::to_string(src));
+  }
+  state.live.replace(effective);
+  // Audit: who changed which keys, never the values.
+  spdlog::info("audit: configuration changed from {} (request {}): {}", request.remote_addr,
+               request.request_id, keys.empty() ? "no change" : keys);
+  return show(effective, warnings);
+}
+
+}  // namespace
+
+void add_config_routes(Router& router, AppState& state) {
+  auto guarded = [&state](auto handler) {
+    return [&state, handler](const Request& r) {
+      if (auto denied = check_admin_token(r, *state.live.get())) return *denied;
+      return handler(r);
+    };
+  };
+  router.add("GET", "/api/configs", guarded([&state](const Request&) { return show(*state.live.get()); }));
+  router.add("POST", "/api/configs", guarded([&state](const Request& r) { return update(state, r); }));
+}
+
+}  // namespace sms::server

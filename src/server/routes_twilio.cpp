@@ -1,0 +1,79 @@
+// Twilio webhooks: inbound SMS (stored, then acknowledged with empty TwiML) and status callbacks.
+#include <spdlog/spdlog.h>
+
+#include "core/clock.h"
+#include "relay/messages.h"
+#include "server/routes.h"
+#include "server/webhook_auth.h"
+#include "twilio/webhook.h"
+
+namespace sms::server {
+namespace {
+
+bool is_form(const Request& r) {
+  return r.header("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
+}
+
+Response not_form() {
+  return error_response(415, "unsupported_media_type",
+                        "Twilio webhooks must be application/x-www-form-urlencoded");
+}
+
+Response store_failed(const Error& e) {
+  spdlog::error("store: {}", e.message);
+  return error_response(503, "store_unavailable",
+                        "the message could not be stored; nothing was accepted");
+}
+
+std::optional<store::State> state_for(const std::string& twilio_status) {
+  if (twilio_status == "sent") return store::State::sent;
+  if (twilio_status == "delivered") return store::State::delivered;
+  if (twilio_status == "undelivered" || twilio_status == "failed") return store::State::failed;
+  return std::nullopt;  // queued, accepted, sending, scheduled...: nothing to record
+}
+
+Response inbound(AppState& state, const Request& request) {
+  if (!is_form(request)) return not_form();
+  auto config = state.live.get();
+  auto fields = form::parse(request.body);
+  if (auto rejection = check_twilio_signature(request, fields, *config)) return *rejection;
+  auto sms = twilio::parse_inbound(fields);
+  if (!sms) return error_response(400, "invalid_webhook", sms.error().message);
+
+  auto messages = relay::inbound_messages(*sms, *config, iso8601_now());
+  auto stored = state.store.enqueue(relay::dedupe_key(*sms), messages);
+  if (!stored) return store_failed(stored.error());
+  if (*stored == store::Enqueued::duplicate) {
+    spdlog::info("inbound {} already received; not relayed again", sms->message_sid);
+  } else {
+    spdlog::info("inbound {} stored as {} message(s)", sms->message_sid, messages.size());
+    spdlog::debug("inbound {} text: {}", sms->message_sid, sms->body);
+    state.relay.notify(store::Direction::inbound);
+  }
+  return twiml_response();
+}
+
+Response status(AppState& state, const Request& request) {
+  if (!is_form(request)) return not_form();
+  auto config = state.live.get();
+  auto fields = form::parse(request.body);
+  if (auto rejection = check_twilio_signature(request, fields, *config)) return *rejection;
+  auto callback = twilio::parse_status(fields);
+  if (!callback) return error_response(400, "invalid_webhook", callback.error().message);
+  if (auto next = state_for(callback->status)) {
+    auto updated = state.store.record_status(callback->message_sid, *next, callback->error_code);
+    if (!updated) return store_failed(updated.error());
+    spdlog::info("status {} for {}{}", callback->status, callback->message_sid,
+                 *updated ? "" : " (no change)");
+  }
+  return twiml_response();
+}
+
+}  // namespace
+
+void add_twilio_routes(Router& router, AppState& state) {
+  router.add("POST", "/callbacks/twilio/sms", [&state](const Request& r) { return inbound(state, r); });
+  router.add("POST", "/callbacks/twilio/status", [&state](const Request& r) { return status(state, r); });
+}
+
+}  // namespace sms::server

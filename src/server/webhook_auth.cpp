@@ -1,0 +1,117 @@
+#include "server/webhook_auth.h"
+
+#include "core/crypto.h"
+#include "infinity/signature.h"
+#include "twilio/signature.h"
+
+namespace sms::server {
+namespace {
+
+bool accepts_unsigned_twilio(const config::Config& c) {
+  return !c.flag("twilio.validateSignature") ||
+         (c.twilio_mock() && c.str("twilio.account.authToken").empty());
+}
+
+bool accepts_unsigned_infinity(const config::Config& c) {
+  return c.str("avaya.webhookSecret").empty() &&
+         (c.avaya_mock() || c.flag("avaya.allowUnsignedWebhooks"));
+}
+
+// First comma-separated value of a forwarding header ("https, http" from proxy chains).
+std::string first_value(const std::string& v) {
+  auto s = v.substr(0, v.find(','));
+  auto b = s.find_first_not_of(' ');
+  auto e = s.find_last_not_of(' ');
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::string twilio_signed_url(const Request& request, const config::Config& config) {
+  auto public_url = config.str("server.publicUrl");
+  if (!public_url.empty()) {
+    while (!public_url.empty() && public_url.back() == '/') public_url.pop_back();
+    return public_url + request.target;
+  }
+  std::string scheme = request.tls ? "https" : "http";
+  std::string host = request.header("Host");
+  if (config.flag("server.trustProxy")) {
+    if (auto p = first_value(request.header("X-Forwarded-Proto")); !p.empty()) scheme = p;
+    if (auto h = first_value(request.header("X-Forwarded-Host")); !h.empty()) host = h;
+  }
+  return scheme + "://" + host + request.target;
+}
+
+std::optional<Response> check_twilio_signature(const Request& request, const form::Fields& fields,
+                                               const config::Config& config) {
+  if (accepts_unsigned_twilio(config)) return std::nullopt;
+  auto token = config.str("twilio.account.authToken");
+  if (token.empty())
+    return error_response(401, "signature_unverifiable",
+                          "twilio.account.authToken is not set, so X-Twilio-Signature cannot be "
+                          "verified; set it with 'infinity-sms config set twilio.account.authToken "
+                          "TOKEN' (or twilio.validateSignature false to accept unsigned webhooks)");
+  auto signature = request.header("X-Twilio-Signature");
+  if (signature.empty())
+    return error_response(401, "signature_missing", "X-Twilio-Signature header is missing");
+  if (!twilio::validate_signature({token}, signature, twilio_signed_url(request, config), fields,
+                                  request.body))
+    return error_response(403, "signature_mismatch",
+                          "X-Twilio-Signature does not match; if the connector is behind a proxy "
+                          "or tunnel, set server.publicUrl to the URL configured in Twilio");
+  return std::nullopt;
+}
+
+std::optional<Response> check_infinity_signature(const Request& request,
+                                                 const config::Config& config) {
+  auto secret = config.str("avaya.webhookSecret");
+  if (secret.empty()) {
+    if (accepts_unsigned_infinity(config)) return std::nullopt;
+    return error_response(401, "signature_unverifiable",
+                          "avaya.webhookSecret is not set, so x-avaya-event-signature cannot be "
+                          "verified; set it to the connector's Webhook Secret (or "
+                          "avaya.allowUnsignedWebhooks true to accept unsigned webhooks)");
+  }
+  switch (infinity::check_signature({secret}, request.header("x-avaya-event-signature"),
+                                    request.body)) {
+    case infinity::SignatureCheck::ok: return std::nullopt;
+    case infinity::SignatureCheck::missing:
+      return error_response(401, "signature_missing", "x-avaya-event-signature header is missing");
+    case infinity::SignatureCheck::malformed:
+      return error_response(401, "signature_malformed",
+                            "x-avaya-event-signature must be sha256=<base64 HMAC-SHA256>");
+    case infinity::SignatureCheck::mismatch: break;
+  }
+  return error_response(403, "signature_mismatch",
+                        "x-avaya-event-signature does not match avaya.webhookSecret");
+}
+
+std::vector<std::string> unsigned_webhook_warnings(const config::Config& config) {
+  std::vector<std::string> w;
+  if (!config.flag("twilio.validateSignature"))
+    w.push_back("twilio.validateSignature is false: Twilio webhooks are accepted without a signature");
+  else if (accepts_unsigned_twilio(config))
+    w.push_back("Twilio mock mode without twilio.account.authToken: unsigned Twilio webhooks are accepted");
+  if (accepts_unsigned_infinity(config))
+    w.push_back(config.flag("avaya.allowUnsignedWebhooks")
+                    ? "avaya.allowUnsignedWebhooks is true: Infinity webhooks are accepted without a signature"
+                    : "Infinity mock mode without avaya.webhookSecret: unsigned Infinity webhooks are accepted");
+  return w;
+}
+
+std::optional<Response> check_admin_token(const Request& request, const config::Config& config) {
+  auto token = config.str("server.adminToken");
+  auto header = request.header("Authorization");
+  constexpr std::string_view prefix = "Bearer ";
+  bool ok = !token.empty() && header.size() > prefix.size() &&
+            header.compare(0, prefix.size(), prefix) == 0 &&
+            crypto::constant_time_equal(std::string_view(header).substr(prefix.size()), token);
+  if (ok) return std::nullopt;
+  auto r = error_response(401, "unauthorized",
+                          "this endpoint needs Authorization: Bearer <server.adminToken>; see it "
+                          "with 'infinity-sms config show --reveal'");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+}  // namespace sms::server

@@ -1,0 +1,45 @@
+// Fake Infinity: the token endpoint (client credentials → a JWT with exp, organization, owner)
+// and Send Message on both the account-scoped and the documented path (bearer token checked:
+// unknown or revoked tokens answer 401 problem+json).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "fakes/fake_upstream.h"
+
+namespace fakes {
+
+class FakeInfinity : public FakeUpstream {
+ public:
+  FakeInfinity(std::string client_id = "client-id-1", std::string client_secret = "client-secret-1",
+               std::string account_id = "001d0106666c6888cc999c111c",
+               std::string connector_id = "a2a22a22-b66b-4444-a9a9-dd111d111d11");
+
+  const std::string& client_id() const { return client_id_; }
+  const std::string& client_secret() const { return client_secret_; }
+  const std::string& account_id() const { return account_id_; }
+  const std::string& connector_id() const { return connector_id_; }
+
+  void set_expires_in(int seconds);            // default 900
+  void set_account_path_enabled(bool on);      // false: the account-scoped path answers 404
+  void revoke_tokens();                        // every token issued so far now gets 401
+  int tokens_issued() const;
+
+  // Send Message bodies accepted (200), in order, with the path they came on.
+  struct Delivered {
+    std::string path;
+    nlohmann::json message;
+  };
+  std::vector<Delivered> messages() const;
+
+ private:
+  std::string client_id_, client_secret_, account_id_, connector_id_;
+  mutable std::mutex state_mutex_;
+  int expires_in_ = 900;
+  bool account_path_ = true;
+  std::vector<std::string> valid_tokens_;
+  int issued_ = 0;
+  std::vector<Delivered> delivered_;
+};
+
+}  // namespace fakes

@@ -1,0 +1,37 @@
+// Fake Twilio REST API: POST /2010-04-01/Accounts/{sid}/Messages.json answers 201 with a fresh
+// "SM..." sid, GET /2010-04-01/Accounts/{sid}.json answers the account. Basic auth is checked
+// against the configured SID/token or API key; wrong credentials answer 401 code 20003.
+#pragma once
+
+#include "fakes/fake_upstream.h"
+
+namespace fakes {
+
+class FakeTwilio : public FakeUpstream {
+ public:
+  FakeTwilio(std::string account_sid = "AC00000000000000000000000000000001",
+             std::string auth_token = "twilio-test-token",
+             std::string api_key_sid = "", std::string api_key_secret = "");
+
+  const std::string& account_sid() const { return account_sid_; }
+  const std::string& auth_token() const { return auth_token_; }
+
+  struct Sent {
+    std::string sid;
+    std::multimap<std::string, std::string> form;  // decoded form fields
+    std::string basic_user;                        // user part of the Basic credentials
+  };
+  // Messages accepted (201), in order.
+  std::vector<Sent> messages() const;
+
+  // Makes the next `times` sends fail with a Twilio error body {code,message,more_info,status}.
+  void fail_with_code(int http_status, int code, const std::string& message, int times = 1);
+
+ private:
+  std::string account_sid_, auth_token_, api_key_sid_, api_key_secret_;
+  mutable std::mutex sent_mutex_;
+  std::vector<Sent> sent_;
+  int next_sid_ = 1;
+};
+
+}  // namespace fakes
