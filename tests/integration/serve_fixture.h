@@ -1,0 +1,155 @@
+// A real `infinity-sms serve` on an ephemeral loopback port, wired to fake Twilio and Infinity.
+#pragma once
+
+#include <httplib.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "core/form.h"
+#include "fakes/fake_infinity.h"
+#include "fakes/fake_twilio.h"
+#include "fakes/process.h"
+#include "infinity/signature.h"
+#include "store/store.h"
+#include "twilio/signature.h"
+
+namespace itest {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+inline constexpr const char* kWebhookSecret = "whsec-integration-1";
+inline constexpr const char* kAdminToken = "admin-token-integration-1";
+
+// A config file pointing at the fakes; `patch` is merged over it (nested JSON).
+inline json fake_config(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf) {
+  return {
+      {"twilio",
+       {{"account", {{"sid", tw.account_sid()}, {"authToken", tw.auth_token()}}},
+        {"apiBaseUrl", tw.url()}}},
+      {"avaya",
+       {{"host", inf.url()},
+        {"accountId", inf.account_id()},
+        {"clientId", inf.client_id()},
+        {"clientSecret", inf.client_secret()},
+        {"connectorId", inf.connector_id()},
+        {"webhookSecret", kWebhookSecret}}},
+      {"server", {{"adminToken", kAdminToken}}},
+      {"relay", {{"retryInitial", "10ms"}, {"retryMax", "100ms"}, {"upstreamTimeout", "2s"}}},
+  };
+}
+
+class Serve {
+ public:
+  // Writes `config` to DIR/config.json and starts serve with `env` added.
+  explicit Serve(const json& config, std::map<std::string, std::string> env = {},
+                 bool write_config = true) {
+    if (write_config) {
+      std::ofstream(dir.file("config.json")) << config.dump(2);
+    }
+    start(std::move(env));
+  }
+
+  void start(std::map<std::string, std::string> env = {}) {
+    env_ = env;
+    child = std::make_unique<fakes::Child>(
+        std::vector<std::string>{"--config", dir.file("config.json"), "--log-level", "debug", "serve",
+                                 "--host", "127.0.0.1", "--port", "0", "--data-dir", dir.file("data")},
+        env);
+    auto line = child->wait_for_line("listening on http://", 10s);
+    INFO(child->output());
+    REQUIRE(line);
+    port = std::stoi(line->substr(line->rfind(':') + 1));
+    client = std::make_unique<httplib::Client>("127.0.0.1", port);
+    client->set_read_timeout(5, 0);
+  }
+
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port); }
+
+  // Signs (with `token`) and posts a Twilio form to `path`.
+  httplib::Result post_twilio(const std::string& path, const sms::form::Fields& fields,
+                              const std::string& token) {
+    httplib::Headers h;
+    if (!token.empty())
+      h.emplace("X-Twilio-Signature",
+                sms::twilio::compute_signature(token, "http://127.0.0.1:" + std::to_string(port) + path, fields));
+    return client->Post(path.c_str(), h, sms::form::encode(fields), "application/x-www-form-urlencoded");
+  }
+
+  httplib::Result post_infinity(const std::string& body, const std::string& secret = kWebhookSecret) {
+    httplib::Headers h;
+    if (!secret.empty()) h.emplace("x-avaya-event-signature", sms::infinity::compute_signature(secret, body));
+    return client->Post("/callbacks/avaya/infinity/sms", h, body, "application/json");
+  }
+
+  httplib::Result admin_get(const std::string& path, const std::string& token = kAdminToken) {
+    return client->Get(path.c_str(), {{"Authorization", "Bearer " + token}});
+  }
+  httplib::Result admin_post(const std::string& path, const json& body, const std::string& token = kAdminToken) {
+    return client->Post(path.c_str(), {{"Authorization", "Bearer " + token}}, body.dump(), "application/json");
+  }
+
+  // The outbox as the running server sees it (SQLite allows a second connection).
+  std::unique_ptr<sms::store::Store> store() {
+    auto s = sms::store::open_sqlite(dir.file("data") + "/outbox.db");
+    REQUIRE(s);
+    return std::move(*s);
+  }
+
+  // Waits until the outbox holds `n` messages in `state`.
+  bool wait_state(sms::store::State state, std::int64_t n, std::chrono::milliseconds timeout = 5s) {
+    auto s = store();
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto c = s->counts();
+      if (c && (*c)[state] >= n) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
+  fakes::TempDir dir;
+  std::unique_ptr<fakes::Child> child;
+  std::unique_ptr<httplib::Client> client;
+  int port = 0;
+
+ private:
+  std::map<std::string, std::string> env_;
+};
+
+// The real inbound payload of twilio-api.md §2.2 / D1, in Twilio's order.
+inline sms::form::Fields real_inbound(const std::string& sid = "SM11111111111111111111111111111111",
+                                      const std::string& account = "AC33333333333333333333333333333333",
+                                      const std::string& body = "Hello, caf\xc3\xa9 \xe2\x98\x95 & friends") {
+  return {{"ToCountry", "US"},     {"ToState", "CA"},      {"SmsMessageSid", sid},
+          {"NumMedia", "0"},       {"ToCity", "SAN FRANCISCO"}, {"FromZip", "94105"},
+          {"SmsSid", sid},         {"FromState", "CA"},    {"SmsStatus", "received"},
+          {"FromCity", "SAN FRANCISCO"}, {"Body", body},  {"FromCountry", "US"},
+          {"To", "+14155550100"},  {"MessagingServiceSid", "MG22222222222222222222222222222222"},
+          {"ToZip", "94105"},      {"NumSegments", "1"},   {"MessageSid", sid},
+          {"AccountSid", account}, {"From", "+14155550199"}, {"ApiVersion", "2010-04-01"}};
+}
+
+inline json agent_event(const std::string& event_id, const std::string& connector,
+                        const std::string& text = "Hi, how can I help you?",
+                        json to = json::array({"+14155550199"}), const std::string& sender = "agent") {
+  return {{"eventType", "messages"},
+          {"eventId", event_id},
+          {"eventTimestamp", "2025-09-14T17:03:14.973161008Z"},
+          {"messageId", "049d01091481a36c2dfd6f3f4e"},
+          {"accountId", "001d0106666c6888cc999c111c"},
+          {"conversationSessionId", "028d0109148d0c42be45266207"},
+          {"connectorId", connector},
+          {"channel", "text"},
+          {"headers", {{"from", "+14155550100"}, {"to", to}}},
+          {"body", {{"text", text}}},
+          {"sender", {{"type", sender}}}};
+}
+
+}  // namespace itest
