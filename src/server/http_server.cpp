@@ -118,14 +118,15 @@ struct HttpServer::Impl {
 
     // Errors cpp-httplib produces itself (413 before our handler, 400 bad request line, ...)
     // get the same JSON shape as ours.
-    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    server.set_error_handler(httplib::Server::HandlerWithResponse(
+        [](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
       auto code = res.status == 413 ? "payload_too_large" : "http_error";
       apply(error_response(res.status, code,
                            "request rejected by the HTTP layer (HTTP " + std::to_string(res.status) + ")"),
             res);
       return httplib::Server::HandlerResponse::Handled;
-    });
+    }));
     server.set_exception_handler(
         [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
           std::string what = "unknown exception";

@@ -1,0 +1,44 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "server/http_types.h"
+
+using namespace sms::server;
+
+namespace {
+Request req(std::string method, std::string path) {
+  Request r;
+  r.method = std::move(method);
+  r.path = r.target = std::move(path);
+  return r;
+}
+}  // namespace
+
+TEST_CASE("router dispatches by exact path and method") {
+  Router router;
+  router.add("GET", "/a", [](const Request&) { return json_response(200, {{"route", "get a"}}); });
+  router.add("POST", "/a", [](const Request&) { return json_response(201, {{"route", "post a"}}); });
+  CHECK(router.dispatch(req("GET", "/a")).status == 200);
+  CHECK(router.dispatch(req("POST", "/a")).status == 201);
+
+  auto nf = router.dispatch(req("GET", "/a/b"));
+  CHECK(nf.status == 404);
+  CHECK(nlohmann::json::parse(nf.body)["error"]["code"] == "not_found");
+
+  auto na = router.dispatch(req("DELETE", "/a"));
+  CHECK(na.status == 405);
+  REQUIRE(na.headers.size() == 1);
+  CHECK(na.headers[0] == std::pair<std::string, std::string>{"Allow", "GET, POST"});
+}
+
+TEST_CASE("error responses have the documented JSON shape") {
+  auto r = error_response(400, "bad", "what was wrong", nlohmann::json::array({"a", "b"}));
+  CHECK(r.status == 400);
+  CHECK(r.content_type == "application/json");
+  CHECK(nlohmann::json::parse(r.body) ==
+        nlohmann::json{{"error", {{"code", "bad"}, {"message", "what was wrong"}, {"details", {"a", "b"}}}}});
+  auto t = twiml_response();
+  CHECK(t.status == 200);
+  CHECK(t.content_type == "text/xml");
+  CHECK(t.body == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>");
+}
