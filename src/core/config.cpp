@@ -1,0 +1,264 @@
+#include "core/config.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/clock.h"
+#include "core/url.h"
+
+namespace sms::config {
+namespace {
+
+using nlohmann::json;
+using S = Sensitivity;
+using T = Type;
+
+std::vector<KeySpec> make_schema() {
+  return {
+      {"twilio.account.sid", T::string, "", S::masked, "TWILIO_ACCOUNT_SID", "Twilio Account SID (AC...)"},
+      {"twilio.account.authToken", T::string, "", S::secret, "TWILIO_AUTH_TOKEN", "Twilio auth token: sends without an API key, verifies webhooks"},
+      {"twilio.apiKey.sid", T::string, "", S::masked, "TWILIO_API_KEY_SID", "Twilio API key SID (SK...), preferred for sending"},
+      {"twilio.apiKey.secret", T::string, "", S::secret, "TWILIO_API_KEY_SECRET", "Twilio API key secret"},
+      {"twilio.isMockMode", T::boolean, false, S::plain, "", "send nothing to Twilio; record what would be sent"},
+      {"twilio.apiBaseUrl", T::url, "https://api.twilio.com", S::plain, "", "Twilio REST API base URL"},
+      {"twilio.validateSignature", T::boolean, true, S::plain, "", "false accepts unsigned Twilio webhooks"},
+      {"avaya.host", T::host, "", S::plain, "AVAYA_INFINITY_HOST", "Infinity host, core.<tenant>.ec.avayacloud.com"},
+      {"avaya.accountId", T::string, "", S::plain, "AVAYA_INFINITY_ACCOUNT_ID", "Infinity account id"},
+      {"avaya.clientId", T::string, "", S::masked, "AVAYA_INFINITY_CLIENT_ID", "connector client id"},
+      {"avaya.clientSecret", T::string, "", S::secret, "AVAYA_INFINITY_CLIENT_SECRET", "connector client secret"},
+      {"avaya.connectorId", T::string, "", S::plain, "AVAYA_INFINITY_CONNECTOR_ID", "connector id"},
+      {"avaya.webhookSecret", T::string, "", S::secret, "AVAYA_INFINITY_WEBHOOK_SECRET", "verifies x-avaya-event-signature"},
+      {"avaya.isMockMode", T::boolean, false, S::plain, "", "send nothing to Infinity; record what would be sent"},
+      {"avaya.sendMessagePath", T::string, "/api/digital/messaging/v1/accounts/{accountId}/messages", S::plain, "", "Send Message path ({accountId} substituted)"},
+      {"avaya.allowUnsignedWebhooks", T::boolean, false, S::plain, "", "true accepts unsigned Infinity webhooks when no secret is set"},
+      {"server.host", T::string, "0.0.0.0", S::plain, "", "listen address"},
+      {"server.port", T::integer, 8081, S::plain, "PORT", "listen port (0: any free port)", 0, 65535},
+      {"server.publicUrl", T::url, "", S::plain, "", "public base URL Twilio calls (signatures, StatusCallback)"},
+      {"server.trustProxy", T::boolean, false, S::plain, "", "honour X-Forwarded-Proto/-Host"},
+      {"server.adminToken", T::string, "", S::secret, "", "bearer token for the admin API (generated at first start)"},
+      {"server.dataDir", T::string, "", S::plain, "", "outbox directory (default $XDG_STATE_HOME/infinity-sms)"},
+      {"server.threads", T::integer, 8, S::plain, "", "HTTP worker threads", 1, 1024},
+      {"server.backlog", T::integer, 1024, S::plain, "", "listen backlog", 1, 65535},
+      {"server.maxBodyBytes", T::integer, 65536, S::plain, "", "largest request body", 1024, 16777216},
+      {"server.readTimeout", T::duration, "10s", S::plain, "", "read timeout per request"},
+      {"server.writeTimeout", T::duration, "10s", S::plain, "", "write timeout per response"},
+      {"server.shutdownTimeout", T::duration, "10s", S::plain, "", "how long shutdown waits for in-flight deliveries"},
+      {"relay.concurrency", T::integer, 8, S::plain, "", "deliveries in flight per direction", 1, 256},
+      {"relay.upstreamTimeout", T::duration, "15s", S::plain, "", "timeout of each call to Twilio or Infinity"},
+      {"relay.retryInitial", T::duration, "1s", S::plain, "", "first retry delay"},
+      {"relay.retryMax", T::duration, "5m", S::plain, "", "longest retry delay"},
+      {"relay.inboundMaxAge", T::duration, "24h", S::plain, "", "undelivered inbound messages older than this expire"},
+      {"relay.outboundMaxAge", T::duration, "24h", S::plain, "", "undelivered outbound messages older than this expire"},
+  };
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string unknown_key(std::string_view key) {
+  std::string best;
+  std::size_t best_d = 4;
+  for (const auto& s : schema())
+    if (auto d = edit_distance(key, s.key); d < best_d) best_d = d, best = s.key;
+  return std::string(key) + ": unknown key" + (best.empty() ? "" : " (did you mean " + best + "?)");
+}
+
+std::string quoted(const json& v) { return v.dump(); }
+
+// One problem with a value for `spec`, or "".
+std::string check_value(const KeySpec& spec, const json& v) {
+  std::string key(spec.key);
+  switch (spec.type) {
+    case T::boolean:
+      return v.is_boolean() ? "" : key + ": expected true or false, got " + quoted(v);
+    case T::integer:
+      if (!v.is_number_integer() || v.get<std::int64_t>() < spec.min || v.get<std::int64_t>() > spec.max)
+        return key + ": expected an integer from " + std::to_string(spec.min) + " to " +
+               std::to_string(spec.max) + ", got " + quoted(v);
+      return "";
+    default:
+      break;
+  }
+  if (!v.is_string()) return key + ": expected a string, got " + quoted(v);
+  auto s = v.get<std::string>();
+  switch (spec.type) {
+    case T::url:
+      if (!s.empty() && !parse_url(s)) return key + ": not an http(s) URL: " + quoted(v);
+      break;
+    case T::host:
+      if (!s.empty()) {
+        auto u = parse_url(normalize_base_url(s));
+        if (!u || !u->query.empty() || !(u->path.empty() || u->path == "/"))
+          return key + ": expected a host such as core.<tenant>.ec.avayacloud.com, got " + quoted(v);
+      }
+      break;
+    case T::duration:
+      if (!parse_duration(s)) return key + ": not a duration like 500ms, 30s, 15m, 2h or 7d: " + quoted(v);
+      break;
+    default:
+      if (key == "avaya.sendMessagePath" && (s.empty() || s.front() != '/'))
+        return key + ": must start with '/', got " + quoted(v);
+      break;
+  }
+  return "";
+}
+
+void check_object(const json& patch, const std::string& prefix, std::vector<std::string>& problems) {
+  for (const auto& [name, value] : patch.items()) {
+    auto key = prefix.empty() ? name : prefix + "." + name;
+    if (const auto* spec = find_key(key)) {
+      if (auto p = check_value(*spec, value); !p.empty()) problems.push_back(p);
+      continue;
+    }
+    bool is_section = std::any_of(schema().begin(), schema().end(),
+                                  [&](const KeySpec& s) { return s.key.rfind(key + ".", 0) == 0; });
+    if (!is_section) problems.push_back(unknown_key(key));
+    else if (!value.is_object()) problems.push_back(key + ": expected an object, got " + quoted(value));
+    else check_object(value, key, problems);
+  }
+}
+
+void collect_changes(const json& before, const json& after, const std::string& prefix,
+                     std::vector<std::string>& changed) {
+  for (const auto& [name, value] : after.items()) {
+    auto key = prefix.empty() ? name : prefix + "." + name;
+    const json* old = before.is_object() && before.contains(name) ? &before.at(name) : nullptr;
+    if (value.is_object() && (!old || old->is_object()))
+      collect_changes(old ? *old : json::object(), value, key, changed);
+    else if (!old || *old != value)
+      changed.push_back(key);
+  }
+}
+
+void deep_merge(json& base, const json& patch) {
+  for (const auto& [name, value] : patch.items()) {
+    if (value.is_object() && base.contains(name) && base[name].is_object()) deep_merge(base[name], value);
+    else base[name] = value;
+  }
+}
+
+const json& at_key(const json& tree, std::string_view key, T type) {
+  const auto* spec = find_key(key);
+  const auto* v = get_dotted(tree, key);
+  if (!spec || !v) throw std::logic_error("unknown config key " + std::string(key));
+  bool ok = type == T::boolean   ? v->is_boolean()
+            : type == T::integer ? v->is_number_integer()
+                                 : v->is_string();
+  if (!ok) throw std::logic_error("config key " + std::string(key) + " read with the wrong type");
+  return *v;
+}
+
+}  // namespace
+
+const std::vector<KeySpec>& schema() {
+  static const std::vector<KeySpec> keys = make_schema();
+  return keys;
+}
+
+const KeySpec* find_key(std::string_view key) {
+  for (const auto& s : schema())
+    if (s.key == key) return &s;
+  return nullptr;
+}
+
+std::string mask(std::string_view value) {
+  if (value.empty()) return "";
+  if (value.size() <= 6) return "***";
+  return std::string(value.substr(0, 3)) + "***" + std::string(value.substr(value.size() - 2));
+}
+
+Config::Config() {
+  for (const auto& s : schema()) set_dotted(tree_, s.key, s.default_value);
+}
+
+Config::Config(nlohmann::json tree) : tree_(std::move(tree)) {}
+
+std::string Config::str(std::string_view key) const { return at_key(tree_, key, T::string).get<std::string>(); }
+bool Config::flag(std::string_view key) const { return at_key(tree_, key, T::boolean).get<bool>(); }
+std::int64_t Config::integer(std::string_view key) const {
+  return at_key(tree_, key, T::integer).get<std::int64_t>();
+}
+
+std::string Config::avaya_base_url() const {
+  auto h = str("avaya.host");
+  return h.empty() ? "" : normalize_base_url(h);
+}
+
+nlohmann::json Config::masked() const {
+  auto out = tree_;
+  for (const auto& s : schema())
+    if (s.sensitivity != S::plain) set_dotted(out, s.key, mask(str(s.key)));
+  return out;
+}
+
+std::vector<std::string> check_patch(const nlohmann::json& patch) {
+  if (!patch.is_object()) return {"configuration: expected a JSON object, got " + quoted(patch)};
+  std::vector<std::string> problems;
+  check_object(patch, "", problems);
+  return problems;
+}
+
+Result<nlohmann::json> parse_value(std::string_view key, std::string_view text) {
+  const auto* spec = find_key(key);
+  if (!spec) return fail(ErrorKind::config, unknown_key(key));
+  json v = std::string(text);
+  if (spec->type == T::boolean) {
+    if (text == "true" || text == "1" || text == "yes" || text == "on") v = true;
+    else if (text == "false" || text == "0" || text == "no" || text == "off") v = false;
+  } else if (spec->type == T::integer && !text.empty() &&
+             std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '-'; })) {
+    try {
+      v = std::stoll(std::string(text));
+    } catch (const std::exception&) {
+    }
+  }
+  if (auto p = check_value(*spec, v); !p.empty()) return fail(ErrorKind::config, p);
+  return v;
+}
+
+std::vector<std::string> merge_into(nlohmann::json& base, const nlohmann::json& patch) {
+  std::vector<std::string> changed;
+  collect_changes(base, patch, "", changed);
+  deep_merge(base, patch);
+  return changed;
+}
+
+void set_dotted(nlohmann::json& tree, std::string_view key, nlohmann::json value) {
+  json* node = &tree;
+  while (true) {
+    auto dot = key.find('.');
+    if (!node->is_object()) *node = json::object();
+    if (dot == std::string_view::npos) {
+      (*node)[std::string(key)] = std::move(value);
+      return;
+    }
+    node = &(*node)[std::string(key.substr(0, dot))];
+    key.remove_prefix(dot + 1);
+  }
+}
+
+const nlohmann::json* get_dotted(const nlohmann::json& tree, std::string_view key) {
+  const json* node = &tree;
+  while (true) {
+    auto dot = key.find('.');
+    auto name = std::string(key.substr(0, dot));
+    if (!node->is_object() || !node->contains(name)) return nullptr;
+    node = &node->at(name);
+    if (dot == std::string_view::npos) return node;
+    key.remove_prefix(dot + 1);
+  }
+}
+
+}  // namespace sms::config
