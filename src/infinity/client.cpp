@@ -1,0 +1,87 @@
+#include "infinity/client.h"
+
+#include <spdlog/spdlog.h>
+
+namespace sms::infinity {
+
+Error classify_error(const http::Response& r) {
+  Error e;
+  e.http_status = r.status;
+  auto body = nlohmann::json::parse(r.body, nullptr, false);
+  std::string detail;
+  if (body.is_object()) {
+    if (body.contains("title") && body["title"].is_string()) e.provider_code = body["title"];
+    if (body.contains("type") && body["type"].is_string()) e.more_info = body["type"];
+    if (body.contains("detail") && body["detail"].is_string()) detail = body["detail"];
+    if (body.contains("violations") && body["violations"].is_array())
+      for (const auto& v : body["violations"])
+        if (v.is_object())
+          detail += (detail.empty() ? "" : "; ") + v.value("field", std::string("?")) + ": " + v.value("message", std::string());
+  }
+  e.message = "Infinity answered HTTP " + std::to_string(r.status) +
+              (e.provider_code.empty() ? "" : " " + e.provider_code) + (detail.empty() ? "" : ": " + detail);
+  if (r.status == 401) e.kind = ErrorKind::auth;
+  else if (r.status == 429 || r.status >= 500) e.kind = ErrorKind::retryable;
+  else e.kind = ErrorKind::permanent;
+  if (e.kind == ErrorKind::retryable) e.retry_after = http::parse_retry_after(r.header("Retry-After"));
+  return e;
+}
+
+struct Client::Impl {
+  SendOptions options;
+  std::shared_ptr<TokenProvider> tokens;
+  http::Timeouts timeouts;
+  std::unique_ptr<http::Client> http;
+  bool use_documented_path = false;
+
+  std::string path() const {
+    if (use_documented_path) return std::string(kDocumentedSendPath);
+    auto p = options.send_path.empty() ? std::string(kSampleSendPath) : options.send_path;
+    if (auto at = p.find("{accountId}"); at != std::string::npos) p.replace(at, 11, options.account_id);
+    return p;
+  }
+
+  Result<http::Response> post(const std::string& body, const std::string& token) {
+    http::Request req{"POST", path(), {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}}, body,
+                      "application/json"};
+    return http->send(req);
+  }
+};
+
+Client::Client(SendOptions options, std::shared_ptr<TokenProvider> tokens, http::Timeouts timeouts)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->tokens = std::move(tokens);
+  impl_->timeouts = timeouts;
+}
+
+Client::~Client() = default;
+
+Result<nlohmann::json> Client::send_message(const nlohmann::json& message) {
+  if (!impl_->http) {
+    auto c = http::Client::create(impl_->options.base_url, impl_->timeouts);
+    if (!c) return std::unexpected(c.error());
+    impl_->http = std::move(*c);
+  }
+  auto token = impl_->tokens->get();
+  if (!token) return std::unexpected(token.error());
+  const auto body = message.dump();
+  auto r = impl_->post(body, token->access_token);
+  if (r && r->status == 401) {  // the token was revoked or expired early: one fresh token, one retry
+    token = impl_->tokens->refresh_after_401(token->access_token);
+    if (!token) return std::unexpected(token.error());
+    r = impl_->post(body, token->access_token);
+  }
+  if (r && r->status == 404 && !impl_->use_documented_path) {
+    spdlog::warn("Infinity answered 404 on {}; using the documented path {} from now on", impl_->path(),
+                 kDocumentedSendPath);
+    impl_->use_documented_path = true;
+    r = impl_->post(body, token->access_token);
+  }
+  if (!r) return std::unexpected(r.error());
+  if (r->status < 200 || r->status >= 300) return std::unexpected(classify_error(*r));
+  auto j = nlohmann::json::parse(r->body, nullptr, false);
+  return j.is_discarded() ? nlohmann::json::object() : j;
+}
+
+}  // namespace sms::infinity

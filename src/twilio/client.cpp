@@ -1,0 +1,87 @@
+#include "twilio/client.h"
+
+#include "core/crypto.h"
+#include "core/form.h"
+
+namespace sms::twilio {
+
+Error classify_error(const http::Response& r) {
+  Error e;
+  e.http_status = r.status;
+  auto body = nlohmann::json::parse(r.body, nullptr, false);
+  std::string message;
+  if (body.is_object()) {
+    if (body.contains("code") && body["code"].is_number_integer()) e.provider_code = std::to_string(body["code"].get<int>());
+    if (body.contains("message") && body["message"].is_string()) message = body["message"].get<std::string>();
+    if (body.contains("more_info") && body["more_info"].is_string()) e.more_info = body["more_info"].get<std::string>();
+  }
+  e.message = "Twilio answered HTTP " + std::to_string(r.status) + (e.provider_code.empty() ? "" : " code " + e.provider_code) +
+              (message.empty() ? "" : ": " + message);
+  if (r.status == 429 || e.provider_code == "20429") {
+    e.kind = ErrorKind::retryable;
+    e.retry_after = http::parse_retry_after(r.header("Retry-After"));
+  } else if (r.status == 401 || e.provider_code == "20003") {
+    e.kind = ErrorKind::auth;
+  } else if (r.status >= 500) {
+    e.kind = ErrorKind::retryable;
+  } else {
+    e.kind = ErrorKind::permanent;  // 21211, 21408, 21610, 21614 and every other 4xx
+  }
+  return e;
+}
+
+struct Client::Impl {
+  std::string base_url;
+  Credentials creds;
+  http::Timeouts timeouts;
+  std::unique_ptr<http::Client> http;
+
+  Result<http::Response> call(http::Request request) {
+    bool key = !creds.api_key_sid.empty() && !creds.api_key_secret.empty();
+    if (creds.account_sid.empty() || (!key && creds.auth_token.empty()))
+      return fail(ErrorKind::config,
+                  "Twilio credentials are missing: set twilio.account.sid and twilio.account.authToken "
+                  "(or twilio.apiKey.sid and twilio.apiKey.secret)");
+    if (!http) {
+      auto c = http::Client::create(base_url, timeouts);
+      if (!c) return std::unexpected(c.error());
+      http = std::move(*c);
+    }
+    auto user = key ? creds.api_key_sid : creds.account_sid;
+    auto pass = key ? creds.api_key_secret : creds.auth_token;
+    request.headers.emplace("Authorization", "Basic " + crypto::base64_encode(user + ":" + pass));
+    request.headers.emplace("Accept", "application/json");
+    return http->send(request);
+  }
+  std::string account_path() const { return "/2010-04-01/Accounts/" + form::url_encode(creds.account_sid); }
+};
+
+Client::Client(std::string api_base_url, Credentials credentials, http::Timeouts timeouts)
+    : impl_(std::make_unique<Impl>(Impl{std::move(api_base_url), std::move(credentials), timeouts, nullptr})) {}
+
+Client::~Client() = default;
+
+Result<SentMessage> Client::send(const OutgoingSms& sms) {
+  form::Fields f{{"To", sms.to}, {"From", sms.from}, {"Body", sms.body}};
+  for (const auto& m : sms.media_urls) f.emplace_back("MediaUrl", m);
+  if (!sms.status_callback.empty()) f.emplace_back("StatusCallback", sms.status_callback);
+  http::Request req{"POST", impl_->account_path() + "/Messages.json", {}, form::encode(f),
+                    "application/x-www-form-urlencoded"};
+  auto r = impl_->call(std::move(req));
+  if (!r) return std::unexpected(r.error());
+  if (r->status < 200 || r->status >= 300) return std::unexpected(classify_error(*r));
+  auto j = nlohmann::json::parse(r->body, nullptr, false);
+  if (!j.is_object() || !j.contains("sid") || !j["sid"].is_string())
+    return fail(ErrorKind::retryable, "Twilio answered " + std::to_string(r->status) + " without a message sid");
+  return SentMessage{j["sid"].get<std::string>(), j.value("status", ""), j};
+}
+
+Result<nlohmann::json> Client::fetch_account() {
+  auto r = impl_->call(http::Request{"GET", impl_->account_path() + ".json", {}, "", ""});
+  if (!r) return std::unexpected(r.error());
+  if (r->status != 200) return std::unexpected(classify_error(*r));
+  auto j = nlohmann::json::parse(r->body, nullptr, false);
+  return j.is_discarded() ? nlohmann::json::object() : j;
+}
+
+}  // namespace sms::twilio

@@ -1,0 +1,75 @@
+#include "twilio/signature.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/crypto.h"
+#include "core/form.h"
+#include "core/url.h"
+
+namespace sms::twilio {
+namespace {
+
+// The URL with any port removed, and with the port (as written, else the scheme's default),
+// both with userinfo and case as written.
+std::pair<std::string, std::string> port_variants(std::string_view url) {
+  auto parsed = parse_url(url);
+  if (!parsed) return {std::string(url), std::string(url)};
+  auto scheme_end = url.find("://") + 3;
+  auto authority_end = url.find_first_of("/?#", scheme_end);
+  if (authority_end == std::string_view::npos) authority_end = url.size();
+  auto rest = std::string(url.substr(authority_end));
+  auto prefix = std::string(url.substr(0, scheme_end));
+  auto authority = std::string(url.substr(scheme_end, authority_end - scheme_end));
+  auto at = authority.rfind('@');
+  auto userinfo = at == std::string::npos ? "" : authority.substr(0, at + 1);
+  auto hostport = at == std::string::npos ? authority : authority.substr(at + 1);
+  auto colon = hostport.rfind(':');
+  if (colon != std::string::npos && hostport.find(']', colon) == std::string::npos)
+    hostport = hostport.substr(0, colon);
+  auto without = prefix + userinfo + hostport + rest;
+  auto with = prefix + userinfo + hostport + ":" + std::to_string(parsed->effective_port()) + rest;
+  return {without, with};
+}
+
+std::string query_param(std::string_view url, std::string_view name) {
+  auto q = url.find('?');
+  if (q == std::string_view::npos) return {};
+  auto query = url.substr(q + 1);
+  query = query.substr(0, query.find('#'));
+  return form::value(form::parse(query), name);
+}
+
+}  // namespace
+
+std::string compute_signature(std::string_view auth_token, std::string_view url, const form::Fields& params) {
+  std::map<std::string, std::set<std::string>> sorted;  // byte order; repeated values de-duplicated
+  for (const auto& [k, v] : params) sorted[k].insert(v);
+  std::string data(url);
+  for (const auto& [k, values] : sorted)
+    for (const auto& v : values) data += k + v;
+  return crypto::base64_encode(crypto::hmac_sha1(auth_token, data));
+}
+
+bool validate_signature(const std::vector<std::string>& auth_tokens, std::string_view signature,
+                        std::string_view url, const form::Fields& params, std::string_view raw_body) {
+  if (signature.empty()) return false;
+  auto body_hash = query_param(url, "bodySHA256");
+  if (!body_hash.empty()) {
+    // JSON-body variant: the URL alone is signed, and the body must hash to bodySHA256.
+    if (!crypto::constant_time_equal(crypto::hex_encode(crypto::sha256(raw_body)), body_hash)) return false;
+  }
+  const form::Fields none;
+  const auto& signed_params = body_hash.empty() ? params : none;
+  auto [without_port, with_port] = port_variants(url);
+  bool ok = false;
+  for (const auto& token : auth_tokens) {
+    if (token.empty()) continue;
+    ok |= crypto::constant_time_equal(compute_signature(token, without_port, signed_params), signature);
+    ok |= crypto::constant_time_equal(compute_signature(token, with_port, signed_params), signature);
+  }
+  return ok;
+}
+
+}  // namespace sms::twilio
