@@ -1,0 +1,41 @@
+// A thin RAII layer over SQLite's C API for the store (private to src/store).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace sms::store::sqlite {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, std::int64_t v);
+  Statement& bind(int i, std::string_view v);
+  // SQLITE_ROW → true, SQLITE_DONE → false, anything else throws (caught by the store).
+  bool step();
+  void reset();
+  std::int64_t integer(int col) const;
+  std::string text(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Thrown inside the store only; every public method converts it to an Error.
+struct Failure {
+  std::string message;
+};
+
+void exec(sqlite3* db, const char* sql);
+
+}  // namespace sms::store::sqlite

@@ -1,0 +1,352 @@
+// The embedded outbox: SQLite in WAL mode. synchronous=FULL makes every commit durable against
+// power loss as well as process crashes (NORMAL in WAL mode survives a crash of the process but
+// may lose the last commits on power loss); a webhook is acknowledged only after its commit.
+#include <sys/stat.h>
+
+#include <mutex>
+
+#include "core/clock.h"
+#include "store/sqlite.h"
+#include "store/store.h"
+
+namespace sms::store {
+namespace {
+
+namespace fs = std::filesystem;
+using sqlite::Failure;
+using sqlite::Statement;
+
+// Ordered schema migrations; user_version records how many have run.
+constexpr const char* kMigrations[] = {
+    R"sql(
+    CREATE TABLE messages (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      direction TEXT NOT NULL,
+      state TEXT NOT NULL,
+      conversation TEXT NOT NULL,
+      source_id TEXT NOT NULL,
+      payload TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      created_ms INTEGER NOT NULL,
+      updated_ms INTEGER NOT NULL,
+      next_attempt_ms INTEGER NOT NULL,
+      provider_id TEXT NOT NULL DEFAULT '',
+      last_error TEXT NOT NULL DEFAULT '',
+      provider_code TEXT NOT NULL DEFAULT '');
+    CREATE INDEX messages_claim ON messages(direction, state, conversation, id);
+    CREATE INDEX messages_provider ON messages(provider_id) WHERE provider_id <> '';
+    CREATE INDEX messages_purge ON messages(state, updated_ms);
+    CREATE TABLE dedupe (key TEXT PRIMARY KEY, created_ms INTEGER NOT NULL);
+    CREATE TABLE attempts (
+      message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+      at_ms INTEGER NOT NULL,
+      outcome TEXT NOT NULL,
+      detail TEXT NOT NULL);
+    CREATE INDEX attempts_message ON attempts(message_id);
+    )sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+constexpr const char* kColumns =
+    "id, direction, state, conversation, source_id, payload, attempts, created_ms, updated_ms, "
+    "next_attempt_ms, provider_id, last_error, provider_code";
+
+Message read_message(const Statement& s) {
+  Message m;
+  m.id = s.integer(0);
+  m.direction = parse_direction(s.text(1)).value_or(Direction::inbound);
+  m.state = parse_state(s.text(2)).value_or(State::queued);
+  m.conversation = s.text(3);
+  m.source_id = s.text(4);
+  m.payload = nlohmann::json::parse(s.text(5), nullptr, false);
+  m.attempts = static_cast<int>(s.integer(6));
+  m.created_ms = s.integer(7);
+  m.updated_ms = s.integer(8);
+  m.next_attempt_ms = s.integer(9);
+  m.provider_id = s.text(10);
+  m.last_error = s.text(11);
+  m.provider_code = s.text(12);
+  return m;
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(fs::path file) : file_(std::move(file)) {}
+  ~SqliteStore() override { sqlite3_close(db_); }
+
+  Result<void> open() {
+    return run([&] {
+      std::error_code ec;
+      auto dir = file_.parent_path();
+      if (!dir.empty() && !fs::exists(dir)) {
+        fs::create_directories(dir, ec);
+        if (ec) throw Failure{"cannot create " + dir.string() + ": " + ec.message()};
+        fs::permissions(dir, fs::perms::owner_all, ec);
+      }
+      auto old_mask = ::umask(077);  // the database and its WAL files are created 0600
+      int rc = sqlite3_open_v2(file_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+      ::umask(old_mask);
+      if (rc != SQLITE_OK) throw Failure{db_ ? sqlite3_errmsg(db_) : "cannot open"};
+      sqlite3_busy_timeout(db_, 10000);
+      sqlite::exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+      migrate();
+    });
+  }
+
+  Result<Enqueued> enqueue(const std::string& key, const std::vector<NewMessage>& messages) override {
+    return run([&] {
+      Transaction tx(db_);
+      auto now = unix_ms_now();
+      Statement claim(db_, "INSERT INTO dedupe(key, created_ms) VALUES(?1, ?2) ON CONFLICT(key) DO NOTHING");
+      claim.bind(1, key).bind(2, now).step();
+      if (sqlite3_changes(db_) == 0) return Enqueued::duplicate;  // the transaction rolls back
+      Statement insert(db_,
+                       "INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, "
+                       "updated_ms, next_attempt_ms) VALUES(?1, 'queued', ?2, ?3, ?4, ?5, ?5, ?5)");
+      for (const auto& m : messages) {
+        insert.bind(1, to_string(m.direction)).bind(2, m.conversation).bind(3, m.source_id).bind(4, m.payload.dump());
+        insert.bind(5, now).step();
+        insert.reset();
+      }
+      tx.commit();
+      return Enqueued::stored;
+    });
+  }
+
+  Result<std::vector<Message>> claim_due(Direction d, std::int64_t now_ms, std::size_t limit) override {
+    return run([&] {
+      Transaction tx(db_);
+      // The head of each conversation (its oldest unfinished message) is claimable when queued and due.
+      Statement q(db_, std::string("SELECT ") + kColumns +
+                           " FROM messages WHERE id IN (SELECT MIN(id) FROM messages WHERE direction = ?1 AND "
+                           "state IN ('queued','sending') GROUP BY conversation) AND state = 'queued' AND "
+                           "next_attempt_ms <= ?2 ORDER BY id LIMIT ?3");
+      q.bind(1, to_string(d)).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
+      std::vector<Message> out;
+      while (q.step()) out.push_back(read_message(q));
+      Statement mark(db_, "UPDATE messages SET state = 'sending', updated_ms = ?2 WHERE id = ?1");
+      for (auto& m : out) {
+        mark.bind(1, m.id).bind(2, now_ms).step();
+        mark.reset();
+        m.state = State::sending;
+      }
+      tx.commit();
+      return out;
+    });
+  }
+
+  Result<void> mark_sent(std::int64_t id, const std::string& provider_id) override {
+    return outcome(id, "state = 'sent', provider_id = ?2, last_error = '', provider_code = ''", "sent", provider_id,
+                   [&](Statement& s) { s.bind(2, provider_id); });
+  }
+
+  Result<void> mark_retry(std::int64_t id, std::int64_t next_ms, const Error& e) override {
+    return outcome(id, "state = 'queued', next_attempt_ms = ?2, last_error = ?3, provider_code = ?4", "retry", e.message,
+                   [&](Statement& s) { s.bind(2, next_ms).bind(3, e.message).bind(4, e.provider_code); });
+  }
+
+  Result<void> mark_dead(std::int64_t id, const Error& e) override {
+    return outcome(id, "state = 'dead', last_error = ?2, provider_code = ?3", "dead", e.message,
+                   [&](Statement& s) { s.bind(2, e.message).bind(3, e.provider_code); });
+  }
+
+  Result<int> expire(Direction d, std::int64_t created_before_ms) override {
+    return run([&] {
+      Transaction tx(db_);
+      auto now = unix_ms_now();
+      Statement log(db_, "INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, ?3, 'expired', "
+                         "'older than the age limit' FROM messages WHERE direction = ?1 AND state = 'queued' AND created_ms < ?2");
+      log.bind(1, to_string(d)).bind(2, created_before_ms).bind(3, now).step();
+      Statement s(db_, "UPDATE messages SET state = 'expired', updated_ms = ?3 WHERE direction = ?1 AND "
+                       "state = 'queued' AND created_ms < ?2");
+      s.bind(1, to_string(d)).bind(2, created_before_ms).bind(3, now).step();
+      int n = sqlite3_changes(db_);
+      tx.commit();
+      return n;
+    });
+  }
+
+  Result<bool> record_status(const std::string& provider_id, State state, const std::string& error_code) override {
+    return run([&] {
+      if (state != State::sent && state != State::delivered && state != State::failed) return false;
+      Transaction tx(db_);
+      auto now = unix_ms_now();
+      // Only forward: sending/sent may become sent (from sending only), delivered or failed.
+      const char* from = state == State::sent ? "('sending')" : "('sending','sent')";
+      Statement s(db_, std::string("UPDATE messages SET state = ?2, updated_ms = ?3, provider_code = CASE WHEN ?4 <> '' "
+                                   "THEN ?4 ELSE provider_code END WHERE provider_id = ?1 AND state IN ") + from +
+                           " RETURNING id");
+      s.bind(1, provider_id).bind(2, to_string(state)).bind(3, now).bind(4, error_code);
+      std::vector<std::int64_t> ids;
+      while (s.step()) ids.push_back(s.integer(0));
+      for (auto id : ids) add_attempt(id, now, std::string("status:") + to_string(state), error_code);
+      tx.commit();
+      return !ids.empty();
+    });
+  }
+
+  Result<int> requeue_in_flight() override {
+    return run([&] {
+      Statement s(db_, "UPDATE messages SET state = 'queued', next_attempt_ms = ?1 WHERE state = 'sending'");
+      s.bind(1, unix_ms_now()).step();
+      return sqlite3_changes(db_);
+    });
+  }
+
+  Result<std::vector<Message>> list(std::optional<State> state, std::size_t limit) override {
+    return run([&] {
+      Statement s(db_, std::string("SELECT ") + kColumns + " FROM messages WHERE (?1 = '' OR state = ?1) ORDER BY id DESC LIMIT ?2");
+      s.bind(1, state ? to_string(*state) : "").bind(2, static_cast<std::int64_t>(limit));
+      std::vector<Message> out;
+      while (s.step()) out.push_back(read_message(s));
+      return out;
+    });
+  }
+
+  Result<std::optional<Message>> get(std::int64_t id) override {
+    return run([&] {
+      Statement s(db_, std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?1");
+      s.bind(1, id);
+      return s.step() ? std::optional<Message>(read_message(s)) : std::nullopt;
+    });
+  }
+
+  Result<std::vector<Attempt>> attempts(std::int64_t id) override {
+    return run([&] {
+      Statement s(db_, "SELECT at_ms, outcome, detail FROM attempts WHERE message_id = ?1 ORDER BY rowid");
+      s.bind(1, id);
+      std::vector<Attempt> out;
+      while (s.step()) out.push_back({s.integer(0), s.text(1), s.text(2)});
+      return out;
+    });
+  }
+
+  Result<int> retry(std::int64_t id) override { return requeue("id = ?1", id); }
+  Result<int> retry_all_dead() override { return requeue("state = 'dead' AND ?1 = ?1", 0); }
+
+  Result<int> purge(std::int64_t before_ms) override {
+    return run([&] {
+      // sent counts as final here: some carriers never send a delivery receipt.
+      Statement s(db_, "DELETE FROM messages WHERE state IN ('sent','delivered','failed','dead','expired') AND updated_ms < ?1");
+      s.bind(1, before_ms).step();
+      return sqlite3_changes(db_);
+    });
+  }
+
+  Result<std::map<State, std::int64_t>> counts() override {
+    return run([&] {
+      std::map<State, std::int64_t> out;
+      for (int i = 0; i < 7; ++i) out[static_cast<State>(i)] = 0;
+      Statement s(db_, "SELECT state, COUNT(*) FROM messages GROUP BY state");
+      while (s.step())
+        if (auto st = parse_state(s.text(0))) out[*st] = s.integer(1);
+      return out;
+    });
+  }
+
+  Result<std::optional<std::int64_t>> oldest_queued_created_ms() override {
+    return run([&] {
+      Statement s(db_, "SELECT MIN(created_ms) FROM messages WHERE state IN ('queued','sending')");
+      s.step();
+      return s.text(0).empty() ? std::optional<std::int64_t>() : std::optional<std::int64_t>(s.integer(0));  // NULL: none
+    });
+  }
+
+  Result<void> check_writable() override {
+    return run([&] { sqlite::exec(db_, "BEGIN IMMEDIATE; ROLLBACK;"); });
+  }
+
+ private:
+  // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.
+  struct Transaction {
+    explicit Transaction(sqlite3* db) : db_(db) { sqlite::exec(db_, "BEGIN IMMEDIATE"); }
+    void commit() {
+      sqlite::exec(db_, "COMMIT");
+      done_ = true;
+    }
+    ~Transaction() {
+      if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    sqlite3* db_;
+    bool done_ = false;
+  };
+
+  template <class F>
+  auto run(F&& f) -> Result<decltype(f())> {
+    std::lock_guard lock(mutex_);
+    try {
+      if constexpr (std::is_void_v<decltype(f())>) {
+        f();
+        return {};
+      } else {
+        return f();
+      }
+    } catch (const Failure& e) {
+      return fail(ErrorKind::internal, "store " + file_.string() + ": " + e.message);
+    }
+  }
+
+  void add_attempt(std::int64_t id, std::int64_t now, const std::string& outcome, const std::string& detail) {
+    Statement a(db_, "INSERT INTO attempts(message_id, at_ms, outcome, detail) VALUES(?1, ?2, ?3, ?4)");
+    a.bind(1, id).bind(2, now).bind(3, outcome).bind(4, detail).step();
+  }
+
+  template <class Bind>
+  Result<void> outcome(std::int64_t id, const std::string& set, const std::string& what, const std::string& detail, Bind bind) {
+    return run([&] {
+      Transaction tx(db_);
+      auto now = unix_ms_now();
+      Statement s(db_, "UPDATE messages SET " + set + ", attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1");
+      s.bind(1, id).bind(9, now);
+      bind(s);
+      s.step();
+      add_attempt(id, now, what, detail);
+      tx.commit();
+    });
+  }
+
+  Result<int> requeue(const std::string& where, std::int64_t id) {
+    return run([&] {
+      Statement s(db_, "UPDATE messages SET state = 'queued', next_attempt_ms = ?2, updated_ms = ?2 WHERE " + where +
+                           " AND state IN ('dead','failed','expired')");
+      s.bind(1, id).bind(2, unix_ms_now()).step();
+      return sqlite3_changes(db_);
+    });
+  }
+
+  int user_version() {
+    Statement v(db_, "PRAGMA user_version");
+    v.step();
+    return static_cast<int>(v.integer(0));
+  }
+
+  // Each step re-reads the version inside its write transaction, so several processes opening
+  // the same file at once apply each migration exactly once.
+  void migrate() {
+    for (;;) {
+      Transaction tx(db_);
+      int version = user_version();
+      if (version > kSchemaVersion)
+        throw Failure{"schema version " + std::to_string(version) + " is newer than this infinity-sms (" +
+                      std::to_string(kSchemaVersion) + "); upgrade infinity-sms"};
+      if (version == kSchemaVersion) return;
+      sqlite::exec(db_, kMigrations[version]);
+      sqlite::exec(db_, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str());
+      tx.commit();
+    }
+  }
+
+  fs::path file_;
+  sqlite3* db_ = nullptr;
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& file) {
+  auto store = std::make_unique<SqliteStore>(file);
+  if (auto r = store->open(); !r) return std::unexpected(r.error());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace sms::store

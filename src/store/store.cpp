@@ -1,0 +1,25 @@
+#include "store/store.h"
+
+namespace sms::store {
+
+const char* to_string(Direction d) { return d == Direction::inbound ? "inbound" : "outbound"; }
+
+std::optional<Direction> parse_direction(std::string_view s) {
+  if (s == "inbound") return Direction::inbound;
+  if (s == "outbound") return Direction::outbound;
+  return std::nullopt;
+}
+
+namespace {
+constexpr const char* kStates[] = {"queued", "sending", "sent", "delivered", "failed", "dead", "expired"};
+}
+
+const char* to_string(State s) { return kStates[static_cast<int>(s)]; }
+
+std::optional<State> parse_state(std::string_view s) {
+  for (int i = 0; i < 7; ++i)
+    if (s == kStates[i]) return static_cast<State>(i);
+  return std::nullopt;
+}
+
+}  // namespace sms::store
