@@ -42,7 +42,6 @@ std::vector<KeySpec> make_schema() {
       {"server.maxBodyBytes", T::integer, 65536, S::plain, "", "largest request body", 1024, 16777216},
       {"server.readTimeout", T::duration, "10s", S::plain, "", "read timeout per request"},
       {"server.writeTimeout", T::duration, "10s", S::plain, "", "write timeout per response"},
-      {"server.shutdownTimeout", T::duration, "10s", S::plain, "", "how long shutdown waits for in-flight deliveries"},
       {"relay.concurrency", T::integer, 8, S::plain, "", "deliveries in flight per direction", 1, 256},
       {"relay.upstreamTimeout", T::duration, "15s", S::plain, "", "timeout of each call to Twilio or Infinity"},
       {"relay.retryInitial", T::duration, "1s", S::plain, "", "first retry delay"},

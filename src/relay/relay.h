@@ -23,7 +23,7 @@ struct Stats {
 class Relay {
  public:
   Relay(store::Store& store, config::LiveConfig& config);
-  ~Relay();  // stop(0)
+  ~Relay();  // stop()
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;
 
@@ -31,8 +31,9 @@ class Relay {
   Result<void> start();
   // New work for a direction: wake its workers now instead of at the next poll.
   void notify(store::Direction direction);
-  // Stops claiming; waits up to `drain` for in-flight deliveries; the rest stay queued.
-  void stop(std::chrono::milliseconds drain);
+  // Stops claiming and waits for the deliveries in hand (each bounded by relay.upstreamTimeout);
+  // queued messages stay queued for the next start.
+  void stop();
 
   Stats stats() const;
   // Why messages are not flowing, per direction ("" when fine): e.g. "avaya.host is not set".

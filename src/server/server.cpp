@@ -111,7 +111,7 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
     http.stop();
   });
   http.run();
-  relay.stop(duration_of(*live.get(), "server.shutdownTimeout"));
+  relay.stop();
   if (signal_thread.joinable()) {
     pthread_kill(signal_thread.native_handle(), SIGTERM);  // no-op if it already returned
     signal_thread.join();

@@ -1,0 +1,52 @@
+#include "relay/messages.h"
+
+#include "core/text.h"
+
+namespace sms::relay {
+
+using nlohmann::json;
+
+std::string dedupe_key(const twilio::InboundSms& sms) { return "twilio:" + sms.account_sid + ":" + sms.message_sid; }
+
+std::string dedupe_key(const infinity::Event& e) {
+  return "infinity:" + (e.event_id.empty() ? "message:" + e.message_id : e.event_id);
+}
+
+std::vector<store::NewMessage> inbound_messages(const twilio::InboundSms& sms, const config::Config& config,
+                                                const std::string& received_at_iso) {
+  std::string text = sms.body;
+  for (const auto& url : sms.media_urls) text += (text.empty() ? "" : "\n") + url;
+  json context = json::object();
+  for (const auto& [k, v] : sms.geo)
+    if (context.size() < 10) context[k] = v;
+  auto parts = text::split(text, kInfinityTextLimit);
+  std::vector<store::NewMessage> out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    json m = {{"connectorId", config.str("avaya.connectorId")},
+              {"channel", "text"},
+              {"headers", {{"from", sms.from}, {"to", {sms.to}}, {"destination", sms.to}}},
+              {"body", {{"text", parts[i]}}},
+              {"providerMetaData", {{"messageId", sms.message_sid}, {"messageTimestamp", received_at_iso}}},
+              {"correlationId", parts.size() == 1 ? sms.message_sid : sms.message_sid + "-" + std::to_string(i + 1)}};
+    if (!context.empty()) m["contextParameters"] = context;
+    out.push_back({store::Direction::inbound, sms.from + "|" + sms.to, sms.message_sid, std::move(m)});
+  }
+  return out;
+}
+
+std::vector<store::NewMessage> outbound_messages(const infinity::Event& e, const config::Config& config) {
+  auto callback = config.str("server.publicUrl");
+  while (!callback.empty() && callback.back() == '/') callback.pop_back();
+  if (!callback.empty()) callback += "/callbacks/twilio/status";
+  auto source = e.event_id.empty() ? e.message_id : e.event_id;
+  std::vector<store::NewMessage> out;
+  for (const auto& to : e.to)
+    for (const auto& part : text::split(e.text, kTwilioBodyLimit)) {
+      json m = {{"from", e.from}, {"to", to}, {"body", part}};
+      if (!callback.empty()) m["statusCallback"] = callback;
+      out.push_back({store::Direction::outbound, to + "|" + e.from, source, std::move(m)});
+    }
+  return out;
+}
+
+}  // namespace sms::relay

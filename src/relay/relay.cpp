@@ -1,0 +1,265 @@
+#include "relay/relay.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+#include "core/clock.h"
+#include "infinity/client.h"
+#include "relay/retry_policy.h"
+#include "twilio/client.h"
+
+namespace sms::relay {
+namespace {
+
+using store::Direction;
+using Clock = std::chrono::steady_clock;
+constexpr auto kPoll = std::chrono::milliseconds(100);  // how soon a retry that became due is noticed
+
+std::chrono::milliseconds duration_of(const config::Config& c, std::string_view key) {
+  return parse_duration(c.str(key)).value_or(std::chrono::seconds(1));
+}
+
+http::Timeouts timeouts_of(const config::Config& c) {
+  auto t = duration_of(c, "relay.upstreamTimeout");
+  return {std::min(t, std::chrono::milliseconds(5000)), t, t};
+}
+
+std::string missing(const config::Config& c, std::initializer_list<std::pair<const char*, const char*>> keys) {
+  for (auto [key, example] : keys)
+    if (c.str(key).empty())
+      return std::string(key) + " is not set (set it with 'infinity-sms config set " + key + " " + example + "')";
+  return "";
+}
+
+// Per-thread provider clients, rebuilt when the configuration changes.
+struct Clients {
+  std::uint64_t generation = ~0ull;
+  std::unique_ptr<twilio::Client> twilio;
+  std::unique_ptr<infinity::Client> infinity;
+};
+
+}  // namespace
+
+struct Relay::Impl {
+  Impl(store::Store& s, config::LiveConfig& l) : store(s), live(l) {}
+
+  struct Lane {
+    Direction direction;
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool pending = false;  // notify() since the last look
+    std::vector<std::thread> workers;
+  };
+
+  store::Store& store;
+  config::LiveConfig& live;
+  Lane lanes[2] = {{Direction::inbound, {}, {}, false, {}}, {Direction::outbound, {}, {}, false, {}}};
+  std::atomic<bool> stopping{false};
+  std::atomic<std::int64_t> sent[2] = {0, 0}, retries{0}, dead{0}, expired{0};
+  std::atomic<std::int64_t> last_sent_ms[2] = {0, 0};
+  std::atomic<std::int64_t> last_expiry_ms{0};
+
+  std::mutex tokens_mutex;
+  std::uint64_t tokens_generation = ~0ull;
+  std::shared_ptr<infinity::TokenProvider> tokens;
+
+  Lane& lane(Direction d) { return lanes[d == Direction::inbound ? 0 : 1]; }
+
+  // One shared token provider, replaced when the configuration changes.
+  std::shared_ptr<infinity::TokenProvider> token_provider(const config::Config& c, std::uint64_t generation) {
+    std::lock_guard lock(tokens_mutex);
+    if (!tokens || tokens_generation != generation) {
+      tokens = std::make_shared<infinity::TokenProvider>(
+          infinity::ClientCredentials{c.avaya_base_url(), c.str("avaya.clientId"), c.str("avaya.clientSecret")},
+          timeouts_of(c));
+      tokens_generation = generation;
+    }
+    return tokens;
+  }
+
+  static std::string blocked(const config::Config& c, Direction d) {
+    if (d == Direction::inbound) {
+      if (c.avaya_mock()) return "";
+      return missing(c, {{"avaya.host", "https://core.<tenant>.ec.avayacloud.com"}, {"avaya.clientId", "ID"},
+                         {"avaya.clientSecret", "SECRET"}, {"avaya.connectorId", "ID"}});
+    }
+    if (c.twilio_mock()) return "";
+    if (auto m = missing(c, {{"twilio.account.sid", "AC..."}}); !m.empty()) return m;
+    bool key = !c.str("twilio.apiKey.sid").empty() && !c.str("twilio.apiKey.secret").empty();
+    if (!key && c.str("twilio.account.authToken").empty())
+      return "twilio.account.authToken is not set (set it, or twilio.apiKey.sid and twilio.apiKey.secret)";
+    return "";
+  }
+
+  void refresh(Clients& clients, const config::Config& c, std::uint64_t generation) {
+    if (clients.generation == generation) return;
+    clients.twilio = std::make_unique<twilio::Client>(
+        c.str("twilio.apiBaseUrl"),
+        twilio::Credentials{c.str("twilio.account.sid"), c.str("twilio.account.authToken"), c.str("twilio.apiKey.sid"),
+                            c.str("twilio.apiKey.secret")},
+        timeouts_of(c));
+    clients.infinity = std::make_unique<infinity::Client>(
+        infinity::SendOptions{c.avaya_base_url(), c.str("avaya.accountId"), c.str("avaya.sendMessagePath")},
+        token_provider(c, generation), timeouts_of(c));
+    clients.generation = generation;
+  }
+
+  // Sends one message; returns the provider's id for it.
+  Result<std::string> send(const store::Message& m, const config::Config& c, Clients& clients) {
+    if (m.direction == Direction::inbound) {
+      if (c.avaya_mock()) {
+        spdlog::info("sent to Infinity (mock): message {} {}", m.id, m.source_id);
+        spdlog::debug("mock Infinity message {}: {}", m.id, m.payload.dump());
+        return "mock";
+      }
+      auto r = clients.infinity->send_message(m.payload);
+      if (!r) return std::unexpected(r.error());
+      return r->contains("messageId") && (*r)["messageId"].is_string() ? (*r)["messageId"].get<std::string>() : "";
+    }
+    if (c.twilio_mock()) {
+      spdlog::info("sent to Twilio (mock): message {} to {}", m.id, m.payload.value("to", ""));
+      spdlog::debug("mock Twilio message {}: {}", m.id, m.payload.dump());
+      return "mock";
+    }
+    twilio::OutgoingSms sms{m.payload.value("from", ""), m.payload.value("to", ""), m.payload.value("body", ""), {},
+                            m.payload.value("statusCallback", "")};
+    auto r = clients.twilio->send(sms);
+    if (!r) return std::unexpected(r.error());
+    return r->sid;
+  }
+
+  void deliver(const store::Message& m, const config::Config& c, Clients& clients, std::mt19937_64& rng) {
+    auto d = static_cast<int>(m.direction == Direction::inbound ? 0 : 1);
+    auto result = send(m, c, clients);
+    if (result) {
+      if (auto r = store.mark_sent(m.id, *result); !r) spdlog::error("{}", r.error().message);
+      ++sent[d];
+      last_sent_ms[d] = unix_ms_now();
+      spdlog::info("{} message {} ({}) delivered{}", store::to_string(m.direction), m.id, m.source_id,
+                   result->empty() ? "" : " as " + *result);
+      return;
+    }
+    const auto& e = result.error();
+    if (is_final(e)) {
+      ++dead;
+      spdlog::warn("{} message {} ({}) is dead: {}", store::to_string(m.direction), m.id, m.source_id, e.message);
+      if (auto r = store.mark_dead(m.id, e); !r) spdlog::error("{}", r.error().message);
+      return;
+    }
+    ++retries;
+    Backoff b{duration_of(c, "relay.retryInitial"), duration_of(c, "relay.retryMax")};
+    auto delay = retry_delay(b, m.attempts, e, rng);
+    spdlog::warn("{} message {} ({}) will be retried in {} ms: {}", store::to_string(m.direction), m.id, m.source_id,
+                 delay.count(), e.message);
+    if (auto r = store.mark_retry(m.id, unix_ms_now() + delay.count(), e); !r) spdlog::error("{}", r.error().message);
+  }
+
+  void expire_stale(const config::Config& c) {
+    auto now = unix_ms_now();
+    auto last = last_expiry_ms.load();
+    if (now - last < 1000 || !last_expiry_ms.compare_exchange_strong(last, now)) return;
+    for (auto d : {Direction::inbound, Direction::outbound}) {
+      auto age = duration_of(c, d == Direction::inbound ? "relay.inboundMaxAge" : "relay.outboundMaxAge");
+      auto n = store.expire(d, now - age.count());
+      if (n && *n > 0) {
+        expired += *n;
+        spdlog::warn("{} {} message(s) expired undelivered (older than {} ms)", *n, store::to_string(d), age.count());
+      }
+    }
+  }
+
+  void worker(Lane& l) {
+    Clients clients;
+    std::mt19937_64 rng(std::random_device{}());
+    while (!stopping) {
+      auto generation = live.generation();
+      auto c = live.get();
+      expire_stale(*c);
+      std::vector<store::Message> claimed;
+      if (blocked(*c, l.direction).empty()) {
+        auto r = store.claim_due(l.direction, unix_ms_now(), 1);
+        if (r) claimed = std::move(*r);
+        else spdlog::error("{}", r.error().message);
+      }
+      if (claimed.empty()) {
+        std::unique_lock lock(l.mutex);
+        l.wake.wait_for(lock, kPoll, [&] { return l.pending || stopping; });
+        l.pending = false;
+        continue;
+      }
+      refresh(clients, *c, generation);
+      for (const auto& m : claimed) deliver(m, *c, clients, rng);
+      l.wake.notify_one();  // the conversation's next message may now be due
+    }
+  }
+};
+
+Relay::Relay(store::Store& store, config::LiveConfig& config) : impl_(std::make_unique<Impl>(store, config)) {}
+
+Relay::~Relay() { stop(); }
+
+Result<void> Relay::start() {
+  auto n = impl_->store.requeue_in_flight();
+  if (!n) return std::unexpected(n.error());
+  if (*n > 0) spdlog::info("{} message(s) in flight at the last stop will be retried", *n);
+  auto workers = static_cast<int>(impl_->live.get()->integer("relay.concurrency"));
+  for (auto& l : impl_->lanes)
+    for (int i = 0; i < workers; ++i) l.workers.emplace_back([this, &l] { impl_->worker(l); });
+  return {};
+}
+
+void Relay::notify(store::Direction direction) {
+  auto& l = impl_->lane(direction);
+  {
+    std::lock_guard lock(l.mutex);
+    l.pending = true;
+  }
+  l.wake.notify_one();
+}
+
+void Relay::stop() {
+  impl_->stopping = true;
+  for (auto& l : impl_->lanes) {
+    {
+      std::lock_guard lock(l.mutex);
+      l.pending = true;
+    }
+    l.wake.notify_all();
+  }
+  for (auto& l : impl_->lanes) {
+    for (auto& t : l.workers)
+      if (t.joinable()) t.join();
+    l.workers.clear();
+  }
+}
+
+Stats Relay::stats() const {
+  Stats s;
+  s.sent_inbound = impl_->sent[0];
+  s.sent_outbound = impl_->sent[1];
+  s.retries = impl_->retries;
+  s.dead = impl_->dead;
+  s.expired = impl_->expired;
+  if (auto t = impl_->last_sent_ms[0].load()) s.last_sent_inbound_ms = t;
+  if (auto t = impl_->last_sent_ms[1].load()) s.last_sent_outbound_ms = t;
+  return s;
+}
+
+std::string Relay::blocked_reason(store::Direction direction) const {
+  return Impl::blocked(*impl_->live.get(), direction);
+}
+
+Result<void> Relay::check_infinity_token() {
+  auto c = impl_->live.get();
+  if (c->avaya_mock()) return {};
+  if (auto why = Impl::blocked(*c, Direction::inbound); !why.empty()) return fail(ErrorKind::config, why);
+  auto t = impl_->token_provider(*c, impl_->live.generation())->get();
+  if (!t) return std::unexpected(t.error());
+  return {};
+}
+
+}  // namespace sms::relay
