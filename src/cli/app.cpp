@@ -1,20 +1,81 @@
 #include "cli/app.h"
 
-#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/context.h"
+#include "core/url.h"
 
 namespace sms::cli {
 
+std::optional<config::Loaded> Context::load(const nlohmann::json& flags) const {
+  config::LoadOptions o;
+  if (!config_path.empty()) o.config_path = config_path;
+  if (!env_file.empty()) o.env_file = env_file;
+  o.flags = flags;
+  auto loaded = config::load(o, config::process_env());
+  if (!loaded) {
+    report(loaded.error());
+    return std::nullopt;
+  }
+  return std::move(*loaded);
+}
+
+int report(const Error& error) {
+  fmt::print(stderr, "infinity-sms: {}\n", error.message);
+  return error.kind == ErrorKind::config || error.kind == ErrorKind::invalid_input ? kExitUsage : kExitFailure;
+}
+
+bool is_e164(const std::string& s) {
+  if (s.size() < 3 || s.size() > 16 || s[0] != '+' || s[1] < '1' || s[1] > '9') return false;
+  return std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+int post_and_print(const std::string& url, const std::string& body, const std::string& content_type,
+                   const http::Headers& headers, const std::string& hint) {
+  auto u = parse_url(url);
+  if (!u) return report({ErrorKind::invalid_input, "not an http(s) URL: " + url, 0, {}, {}, {}});
+  auto client = http::Client::create(u->origin());
+  if (!client) return report(client.error());
+  auto target = (u->path.empty() ? "/" : u->path) + (u->query.empty() ? "" : "?" + u->query);
+  auto r = (*client)->send({"POST", target, headers, body, content_type});
+  if (!r) {
+    auto e = r.error();
+    if (!hint.empty()) e.message += "; " + hint;
+    return report(e);
+  }
+  fmt::print("HTTP {}\n", r->status);
+  if (!r->body.empty()) fmt::print("{}\n", r->body);
+  return r->status >= 200 && r->status < 300 ? kExitOk : kExitFailure;
+}
+
 int run(int argc, char** argv) {
-  CLI::App app{"infinity-sms: an SMS connector between Twilio and Avaya Infinity"};
+  CLI::App app{"infinity-sms: an SMS connector between Twilio and Avaya Infinity Custom Messaging"};
   app.set_version_flag("--version", INFINITY_SMS_VERSION);
   app.require_subcommand(1);
-  app.add_subcommand("serve", "Run the connector");
+  app.footer("Run 'infinity-sms COMMAND --help' for a command's options; 'man infinity-sms' for everything.");
+  Context ctx;
+  app.add_option("--config", ctx.config_path, "config file (default $INFINITY_SMS_CONFIG, else "
+                                              "$XDG_CONFIG_HOME/infinity-sms/config.json)");
+  app.add_option("--env-file", ctx.env_file, "dotenv file with the sample's variables (like .env.dev)");
+  app.add_option("--log-level", ctx.log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  add_serve(app, ctx);
+  add_config(app, ctx);
+  add_token(app, ctx);
+  add_send_sms(app, ctx);
+  add_sign_webhook(app, ctx);
+  add_simulate_inbound(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
-  return kExitOk;
+  auto logger = spdlog::stderr_color_mt("infinity-sms");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(ctx.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  return ctx.action ? ctx.action() : kExitOk;
 }
 
 }  // namespace sms::cli

@@ -22,7 +22,7 @@ Error oauth_error(const http::Response& r, const std::string& base_url) {
     e.more_info = body["error_description"];
   const auto& code = e.provider_code;
   if (r.status == 404) {
-    e.kind = ErrorKind::config;
+    e.kind = ErrorKind::permanent;
     e.message = "token endpoint not found at " + base_url + ": check avaya.host";
   } else if (r.status == 429 || r.status >= 500) {
     e.kind = ErrorKind::retryable;

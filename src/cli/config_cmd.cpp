@@ -1,0 +1,79 @@
+#include "cli/context.h"
+
+namespace sms::cli {
+namespace {
+
+int show(const config::Loaded& loaded, bool json, bool reveal) {
+  const auto& c = loaded.effective;
+  if (json) {
+    fmt::print("{}\n", (reveal ? c.revealed() : c.masked()).dump(2));
+    return kExitOk;
+  }
+  auto tree = reveal ? c.revealed() : c.masked();
+  for (const auto& spec : config::schema()) {
+    auto src = config::source_of(loaded.layers, spec.key);
+    std::string origin = config::to_string(src);
+    if ((src == config::Source::env || src == config::Source::env_file) && !spec.env.empty())
+      origin += " " + std::string(spec.env);
+    fmt::print("{} = {}  # {}\n", spec.key, config::get_dotted(tree, spec.key)->dump(), origin);
+  }
+  fmt::print("# file: {}\n", loaded.file.path().string());
+  return kExitOk;
+}
+
+int set(const config::Loaded& loaded, const std::vector<std::string>& args) {
+  if (args.size() % 2 != 0) {
+    fmt::print(stderr, "infinity-sms: config set takes KEY VALUE pairs; '{}' has no value\n", args.back());
+    return kExitUsage;
+  }
+  nlohmann::json patch = nlohmann::json::object();
+  for (std::size_t i = 0; i < args.size(); i += 2) {
+    auto v = config::parse_value(args[i], args[i + 1]);
+    if (!v) return report(v.error());
+    config::set_dotted(patch, args[i], *v);
+  }
+  auto written = loaded.file.update([&](nlohmann::json& layer) -> Result<void> {
+    config::merge_into(layer, patch);
+    return {};
+  });
+  if (!written) return report(written.error());
+  for (std::size_t i = 0; i < args.size(); i += 2)
+    if (auto src = config::source_of(loaded.layers, args[i]); src != config::Source::file && src != config::Source::defaults)
+      fmt::print(stderr, "infinity-sms: {} is saved in {} but overridden by the {}\n", args[i],
+                 loaded.file.path().string(), config::to_string(src));
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_config(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("config", "Show or change the configuration file");
+  cmd->require_subcommand(1);
+  auto* show_cmd = cmd->add_subcommand("show", "Print the effective configuration and where each value comes from");
+  auto json = std::make_shared<bool>(false), reveal = std::make_shared<bool>(false);
+  show_cmd->add_flag("--json", *json, "print the configuration as JSON (the sample's shape)");
+  show_cmd->add_flag("--reveal", *reveal, "print secrets unmasked");
+  show_cmd->footer("Examples:\n  infinity-sms config show\n  infinity-sms config show --json --reveal | jq .server.adminToken");
+  show_cmd->callback([&ctx, json, reveal] {
+    ctx.action = [&ctx, json, reveal] {
+      auto loaded = ctx.load();
+      return loaded ? show(*loaded, *json, *reveal) : kExitUsage;
+    };
+  });
+
+  auto* set_cmd = cmd->add_subcommand("set", "Set one or more keys in the configuration file (atomically, mode 0600)");
+  auto args = std::make_shared<std::vector<std::string>>();
+  set_cmd->add_option("KEY VALUE", *args, "dotted key and its value, repeated")->required()->expected(2, -1);
+  set_cmd->footer(
+      "Examples:\n"
+      "  infinity-sms config set avaya.host core.acme.ec.avayacloud.com\n"
+      "  infinity-sms config set twilio.isMockMode true server.port 9000");
+  set_cmd->callback([&ctx, args] {
+    ctx.action = [&ctx, args] {
+      auto loaded = ctx.load();
+      return loaded ? set(*loaded, *args) : kExitUsage;
+    };
+  });
+}
+
+}  // namespace sms::cli

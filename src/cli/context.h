@@ -1,0 +1,49 @@
+// What every subcommand shares: the global options, config loading and exit-code helpers.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/app.h"
+#include "core/config_file.h"
+#include "http/client.h"
+
+namespace sms::cli {
+
+struct Context {
+  std::string config_path;  // --config
+  std::string env_file;     // --env-file
+  std::string log_level = "info";
+  std::function<int()> action;  // set by the chosen subcommand, run after parsing
+
+  // Loads the configuration (file < env-file < env < flags); on failure prints the error and
+  // returns nullopt (the caller exits 2).
+  std::optional<config::Loaded> load(const nlohmann::json& flags = nlohmann::json::object()) const;
+};
+
+// Prints "infinity-sms: <message>" to stderr and returns the exit code for the error's kind:
+// 2 for config and invalid input, 1 for everything else.
+int report(const Error& error);
+
+// Registration of each subcommand (one file each).
+void add_config(CLI::App& app, Context& ctx);
+void add_token(CLI::App& app, Context& ctx);
+void add_send_sms(CLI::App& app, Context& ctx);
+void add_sign_webhook(CLI::App& app, Context& ctx);
+void add_simulate_inbound(CLI::App& app, Context& ctx);
+void add_serve(CLI::App& app, Context& ctx);
+
+// POSTs `body` to an absolute URL; prints "HTTP <status>" and the response body to stdout.
+// Returns 0 for 2xx, 1 otherwise (transport failures explained on stderr, with `hint`).
+int post_and_print(const std::string& url, const std::string& body, const std::string& content_type,
+                   const http::Headers& headers, const std::string& hint = "");
+
+// E.164: '+' then 2 to 15 digits, the first not 0.
+bool is_e164(const std::string& s);
+
+}  // namespace sms::cli
