@@ -91,8 +91,8 @@ struct HttpServer::Impl {
     auto with_body = [this](const httplib::Request& req, httplib::Response& res,
                             const httplib::ContentReader& reader) {
       std::string body;
-      bool too_large = false;
-      reader([&](const char* data, std::size_t len) {
+      bool too_large = req.get_header_value<std::uint64_t>("Content-Length") > options.max_body_bytes;
+      if (!too_large) reader([&](const char* data, std::size_t len) {
         if (body.size() + len > options.max_body_bytes) {
           too_large = true;
           return false;

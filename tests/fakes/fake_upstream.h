@@ -79,6 +79,7 @@ class FakeUpstream {
   mutable std::condition_variable changed_;
   std::vector<Recorded> requests_;
   std::deque<Failure> failures_;
+  bool stopping_ = false;
 };
 
 }  // namespace fakes

@@ -70,10 +70,11 @@ TEST_CASE("no acknowledged message is lost or reordered across SIGKILL restarts"
 
   auto post_until_acked = [&](auto&& post) {
     for (int attempt = 0; attempt < 2000; ++attempt) {
-      httplib::Client c("127.0.0.1", port.load());
+      int p = port.load();
+      httplib::Client c("127.0.0.1", p);
       c.set_connection_timeout(0, 200000);
       c.set_read_timeout(5, 0);
-      auto r = post(c);
+      auto r = post(c, p);
       if (r && r->status == 200) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -85,10 +86,10 @@ TEST_CASE("no acknowledged message is lost or reordered across SIGKILL restarts"
       int conv = i % kConversations;
       sms::form::Fields f{{"MessageSid", sid_for(i)}, {"AccountSid", tw.account_sid()}, {"From", user(conv)},
                           {"To", kBusiness}, {"Body", "in-" + std::to_string(i)}, {"NumMedia", "0"}};
-      bool ok = post_until_acked([&](httplib::Client& c) {
-        auto url = "http://127.0.0.1:" + std::to_string(c.port()) + "/callbacks/twilio/sms";
-        return c.Post("/callbacks/twilio/sms", {{"X-Twilio-Signature", sms::twilio::compute_signature(tw.auth_token(), url, f)}},
-                      sms::form::encode(f), "application/x-www-form-urlencoded");
+      bool ok = post_until_acked([&](httplib::Client& c, int p) {
+        auto url = "http://127.0.0.1:" + std::to_string(p) + "/callbacks/twilio/sms";
+        httplib::Headers h{{"X-Twilio-Signature", sms::twilio::compute_signature(tw.auth_token(), url, f)}};
+        return c.Post("/callbacks/twilio/sms", h, sms::form::encode(f), "application/x-www-form-urlencoded");
       });
       if (ok) {
         std::lock_guard l(acked_mutex);
@@ -103,10 +104,9 @@ TEST_CASE("no acknowledged message is lost or reordered across SIGKILL restarts"
       auto body = agent_event("ev-" + std::to_string(i), inf.connector_id(), "out-" + std::to_string(i),
                               json::array({user(conv)}))
                       .dump();
-      bool ok = post_until_acked([&](httplib::Client& c) {
-        return c.Post("/callbacks/avaya/infinity/sms",
-                      {{"x-avaya-event-signature", sms::infinity::compute_signature(kWebhookSecret, body)}}, body,
-                      "application/json");
+      bool ok = post_until_acked([&](httplib::Client& c, int) {
+        httplib::Headers h{{"x-avaya-event-signature", sms::infinity::compute_signature(kWebhookSecret, body)}};
+        return c.Post("/callbacks/avaya/infinity/sms", h, body, "application/json");
       });
       if (ok) {
         std::lock_guard l(acked_mutex);

@@ -107,7 +107,7 @@ TEST_CASE("the config API needs the admin token, masks, validates and applies li
   CHECK(in->status == 200);
   REQUIRE(inf2.wait_for(1, 5s, "/api/digital"));
   CHECK(inf.count("/api/digital") == 0);
-  CHECK(s.child->output().find("audit: configuration changed") != std::string::npos);
+  CHECK(s.child->wait_for_line("audit: configuration changed", 2s));
 }
 
 TEST_CASE("serve generates an admin token at first start", "[serve][admin]") {

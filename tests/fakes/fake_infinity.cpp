@@ -1,0 +1,107 @@
+#include "fakes/fake_infinity.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/crypto.h"
+#include "core/form.h"
+
+namespace fakes {
+namespace {
+
+std::string base64url(const std::string& raw) {
+  auto b = sms::crypto::base64_encode(raw);
+  for (auto& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  b.erase(std::remove(b.begin(), b.end(), '='), b.end());
+  return b;
+}
+
+void problem(httplib::Response& res, int status, const std::string& title) {
+  res.status = status;
+  res.set_content(nlohmann::json{{"type", "about:blank"}, {"title", title}, {"status", status}}.dump(),
+                  "application/problem+json");
+}
+
+}  // namespace
+
+FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std::string account_id, std::string connector_id)
+    : client_id_(std::move(client_id)),
+      client_secret_(std::move(client_secret)),
+      account_id_(std::move(account_id)),
+      connector_id_(std::move(connector_id)) {
+  server().Post("/auth/realms/avaya/protocol/openid-connect/token", [this](const httplib::Request& req, httplib::Response& res) {
+    if (record_and_maybe_fail(req, res)) return;
+    auto f = sms::form::parse(req.body);
+    if (sms::form::value(f, "grant_type") != "client_credentials") {
+      res.status = 400;
+      res.set_content(R"({"error":"unsupported_grant_type","error_description":"Unsupported grant type"})", "application/json");
+      return;
+    }
+    if (sms::form::value(f, "client_id") != client_id_ || sms::form::value(f, "client_secret") != client_secret_) {
+      res.status = 401;
+      res.set_content(R"({"error":"invalid_client","error_description":"Invalid client or Invalid client credentials"})",
+                      "application/json");
+      return;
+    }
+    std::lock_guard lock(state_mutex_);
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    nlohmann::json claims = {{"exp", now + expires_in_}, {"iat", now}, {"organization", {account_id_}},
+                             {"owner", {connector_id_}}, {"jti", ++issued_}};
+    auto token = base64url(R"({"alg":"none","typ":"JWT"})") + "." + base64url(claims.dump()) + ".x";
+    valid_tokens_.push_back(token);
+    res.set_content(nlohmann::json{{"access_token", token}, {"expires_in", expires_in_}, {"token_type", "Bearer"},
+                                   {"scope", "email profile"}}.dump(),
+                    "application/json");
+  });
+  auto send = [this](const httplib::Request& req, httplib::Response& res) {
+    if (record_and_maybe_fail(req, res)) return;
+    std::lock_guard lock(state_mutex_);
+    bool account_path = req.path != "/api/digital/messaging/v1/messages";
+    if (account_path && (!account_path_ || req.matches[1] != account_id_)) return problem(res, 404, "Not Found");
+    auto auth = req.get_header_value("Authorization");
+    if (auth.rfind("Bearer ", 0) != 0 ||
+        std::find(valid_tokens_.begin(), valid_tokens_.end(), auth.substr(7)) == valid_tokens_.end())
+      return problem(res, 401, "Unauthorized");
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return problem(res, 400, "Constraint Violation");
+    delivered_.push_back({req.path, body});
+    char id[27];
+    std::snprintf(id, sizeof id, "%026zu", delivered_.size());
+    body["messageId"] = id;
+    body["accountId"] = account_id_;
+    body["conversationSessionId"] = "028d0109148d0c42be45266207";
+    res.set_content(body.dump(), "application/json");
+  };
+  server().Post(R"(/api/digital/messaging/v1/accounts/([^/]+)/messages)", send);
+  server().Post("/api/digital/messaging/v1/messages", send);
+  start();
+}
+
+void FakeInfinity::set_expires_in(int seconds) {
+  std::lock_guard lock(state_mutex_);
+  expires_in_ = seconds;
+}
+
+void FakeInfinity::set_account_path_enabled(bool on) {
+  std::lock_guard lock(state_mutex_);
+  account_path_ = on;
+}
+
+void FakeInfinity::revoke_tokens() {
+  std::lock_guard lock(state_mutex_);
+  valid_tokens_.clear();
+}
+
+int FakeInfinity::tokens_issued() const {
+  std::lock_guard lock(state_mutex_);
+  return issued_;
+}
+
+std::vector<FakeInfinity::Delivered> FakeInfinity::messages() const {
+  std::lock_guard lock(state_mutex_);
+  return delivered_;
+}
+
+}  // namespace fakes

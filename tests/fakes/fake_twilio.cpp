@@ -1,0 +1,77 @@
+#include "fakes/fake_twilio.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/crypto.h"
+#include "core/form.h"
+
+namespace fakes {
+
+FakeTwilio::FakeTwilio(std::string account_sid, std::string auth_token, std::string api_key_sid, std::string api_key_secret)
+    : account_sid_(std::move(account_sid)),
+      auth_token_(std::move(auth_token)),
+      api_key_sid_(std::move(api_key_sid)),
+      api_key_secret_(std::move(api_key_secret)) {
+  auto authorised = [this](const httplib::Request& req, std::string& user) {
+    auto h = req.get_header_value("Authorization");
+    if (h.rfind("Basic ", 0) != 0) return false;
+    auto expected_token = "Basic " + sms::crypto::base64_encode(account_sid_ + ":" + auth_token_);
+    auto expected_key = "Basic " + sms::crypto::base64_encode(api_key_sid_ + ":" + api_key_secret_);
+    if (h == expected_token) user = account_sid_;
+    else if (!api_key_sid_.empty() && h == expected_key) user = api_key_sid_;
+    else return false;
+    return true;
+  };
+  auto deny = [](httplib::Response& res) {
+    res.status = 401;
+    res.set_content(R"({"code":20003,"message":"Authenticate","more_info":"https://www.twilio.com/docs/errors/20003","status":401})",
+                    "application/json");
+  };
+  server().Post(R"(/2010-04-01/Accounts/([^/]+)/Messages\.json)", [=, this](const httplib::Request& req, httplib::Response& res) {
+    if (record_and_maybe_fail(req, res)) return;
+    std::string user;
+    if (req.matches[1] != account_sid_ || !authorised(req, user)) return deny(res);
+    Sent s;
+    for (auto& [k, v] : sms::form::parse(req.body)) s.form.emplace(k, v);
+    s.basic_user = user;
+    {
+      std::lock_guard lock(sent_mutex_);
+      char sid[35];
+      std::snprintf(sid, sizeof sid, "SM%032x", next_sid_++);
+      s.sid = sid;
+      sent_.push_back(s);
+    }
+    nlohmann::json body = {{"sid", s.sid}, {"status", "queued"}, {"account_sid", account_sid_},
+                           {"to", s.form.count("To") ? s.form.find("To")->second : ""}, {"direction", "outbound-api"}};
+    res.status = 201;
+    res.set_content(body.dump(), "application/json");
+  });
+  server().Get(R"(/2010-04-01/Accounts/([^/]+)\.json)", [=, this](const httplib::Request& req, httplib::Response& res) {
+    if (record_and_maybe_fail(req, res)) return;
+    std::string user;
+    if (req.matches[1] != account_sid_ || !authorised(req, user)) return deny(res);
+    res.set_content(nlohmann::json{{"sid", account_sid_}, {"status", "active"}, {"friendly_name", "fake"}}.dump(),
+                    "application/json");
+  });
+  start();
+}
+
+std::vector<FakeTwilio::Sent> FakeTwilio::messages() const {
+  std::lock_guard lock(sent_mutex_);
+  return sent_;
+}
+
+void FakeTwilio::fail_with_code(int http_status, int code, const std::string& message, int times) {
+  nlohmann::json body = {{"code", code}, {"message", message},
+                         {"more_info", "https://www.twilio.com/docs/errors/" + std::to_string(code)}, {"status", http_status}};
+  Failure f;
+  f.status = http_status;
+  f.body = body.dump();
+  f.times = times;
+  f.path_prefix = "/2010-04-01";
+  inject(f);
+}
+
+}  // namespace fakes

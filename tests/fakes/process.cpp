@@ -1,0 +1,165 @@
+#include "fakes/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+namespace fakes {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> environment(const std::map<std::string, std::string>& extra) {
+  std::map<std::string, std::string> env;
+  for (const char* name : {"PATH", "HOME"})
+    if (const char* v = std::getenv(name)) env[name] = v;
+  for (const auto& [k, v] : extra) env[k] = v;
+  std::vector<std::string> out;
+  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
+// fork + exec of the binary with stdin/stdout/stderr redirected to the given fds.
+pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra, int in, int out, int err) {
+  auto env = environment(extra);
+  std::vector<char*> argv{const_cast<char*>(binary())}, envp;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    execve(binary(), argv.data(), envp.data());
+    _exit(127);
+  }
+  if (pid < 0) throw std::runtime_error("fork failed");
+  return pid;
+}
+
+// Reads what is available from fd into buf, waiting at most `wait`. Returns false at EOF.
+bool read_some(int fd, std::string& buf, std::chrono::milliseconds wait) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, static_cast<int>(wait.count())) <= 0) return true;
+  char chunk[4096];
+  auto n = read(fd, chunk, sizeof chunk);
+  if (n <= 0) return false;
+  buf.append(chunk, static_cast<std::size_t>(n));
+  return true;
+}
+
+int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status); }
+
+}  // namespace
+
+RunResult run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, const std::string& input,
+              std::chrono::milliseconds timeout) {
+  int in[2], out[2], err[2];
+  if (pipe(in) || pipe(out) || pipe(err)) throw std::runtime_error("pipe failed");
+  pid_t pid = spawn(args, env, in[0], out[1], err[1]);
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  if (!input.empty()) (void)!write(in[1], input.data(), input.size());
+  close(in[1]);
+  RunResult r;
+  auto deadline = Clock::now() + timeout;
+  bool out_open = true, err_open = true;
+  while ((out_open || err_open) && Clock::now() < deadline) {
+    if (out_open) out_open = read_some(out[0], r.out, std::chrono::milliseconds(10));
+    if (err_open) err_open = read_some(err[0], r.err, std::chrono::milliseconds(10));
+  }
+  if (out_open || err_open) kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(out[0]);
+  close(err[0]);
+  r.exit_code = (out_open || err_open) ? -1 : (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  return r;
+}
+
+Child::Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  int p[2];
+  if (pipe(p)) throw std::runtime_error("pipe failed");
+  int devnull = open("/dev/null", O_RDONLY);
+  pid_ = spawn(args, env, devnull, p[1], p[1]);
+  close(devnull);
+  close(p[1]);
+  fd_ = p[0];
+}
+
+Child::~Child() {
+  if (!status_) {
+    kill(pid_, SIGKILL);
+    wait(std::chrono::seconds(5));
+  }
+  if (fd_ >= 0) close(fd_);
+}
+
+void Child::pump(std::chrono::milliseconds budget) {
+  if (fd_ >= 0 && !read_some(fd_, buffer_, budget)) {
+    close(fd_);
+    fd_ = -1;
+  }
+}
+
+std::optional<std::string> Child::wait_for_line(const std::string& needle, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  std::size_t searched = 0;
+  while (true) {
+    auto at = buffer_.find(needle, searched > needle.size() ? searched - needle.size() : 0);
+    if (at != std::string::npos) {
+      auto begin = buffer_.rfind('\n', at);
+      begin = begin == std::string::npos ? 0 : begin + 1;
+      auto end = buffer_.find('\n', at);
+      if (end != std::string::npos) return buffer_.substr(begin, end - begin);
+    }
+    searched = buffer_.size();
+    if (Clock::now() >= deadline || fd_ < 0) return std::nullopt;
+    pump(std::chrono::milliseconds(20));
+  }
+}
+
+std::string Child::output() const { return buffer_; }
+
+void Child::signal(int sig) {
+  if (!status_) kill(pid_, sig);
+}
+
+std::optional<int> Child::wait(std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (!status_) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      status_ = exit_code(status);
+      break;
+    }
+    if (Clock::now() >= deadline) return std::nullopt;
+    pump(std::chrono::milliseconds(10));
+  }
+  while (fd_ >= 0) pump(std::chrono::milliseconds(10));  // collect the last words
+  return status_;
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/infinity-sms-test.XXXXXX";
+  if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+}  // namespace fakes
