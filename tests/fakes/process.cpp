@@ -96,6 +96,20 @@ Child::Child(const std::vector<std::string>& args, const std::map<std::string, s
   close(devnull);
   close(p[1]);
   fd_ = p[0];
+  reader_ = std::thread([this] {
+    char chunk[8192];
+    while (true) {
+      auto n = read(fd_, chunk, sizeof chunk);
+      std::lock_guard lock(mutex_);
+      if (n <= 0) {
+        eof_ = true;
+        grew_.notify_all();
+        return;
+      }
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+      grew_.notify_all();
+    }
+  });
 }
 
 Child::~Child() {
@@ -103,34 +117,30 @@ Child::~Child() {
     kill(pid_, SIGKILL);
     wait(std::chrono::seconds(5));
   }
-  if (fd_ >= 0) close(fd_);
-}
-
-void Child::pump(std::chrono::milliseconds budget) {
-  if (fd_ >= 0 && !read_some(fd_, buffer_, budget)) {
-    close(fd_);
-    fd_ = -1;
-  }
+  if (reader_.joinable()) reader_.join();  // EOF once the child (and its descendants) are gone
+  close(fd_);
 }
 
 std::optional<std::string> Child::wait_for_line(const std::string& needle, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  std::size_t searched = 0;
-  while (true) {
-    auto at = buffer_.find(needle, searched > needle.size() ? searched - needle.size() : 0);
-    if (at != std::string::npos) {
-      auto begin = buffer_.rfind('\n', at);
-      begin = begin == std::string::npos ? 0 : begin + 1;
-      auto end = buffer_.find('\n', at);
-      if (end != std::string::npos) return buffer_.substr(begin, end - begin);
-    }
-    searched = buffer_.size();
-    if (Clock::now() >= deadline || fd_ < 0) return std::nullopt;
-    pump(std::chrono::milliseconds(20));
-  }
+  std::unique_lock lock(mutex_);
+  std::optional<std::string> line;
+  grew_.wait_for(lock, timeout, [&] {
+    auto at = buffer_.find(needle);
+    if (at == std::string::npos) return eof_;
+    auto end = buffer_.find('\n', at);
+    if (end == std::string::npos) return eof_;
+    auto begin = buffer_.rfind('\n', at);
+    begin = begin == std::string::npos ? 0 : begin + 1;
+    line = buffer_.substr(begin, end - begin);
+    return true;
+  });
+  return line;
 }
 
-std::string Child::output() const { return buffer_; }
+std::string Child::output() const {
+  std::lock_guard lock(mutex_);
+  return buffer_;
+}
 
 void Child::signal(int sig) {
   if (!status_) kill(pid_, sig);
@@ -145,9 +155,10 @@ std::optional<int> Child::wait(std::chrono::milliseconds timeout) {
       break;
     }
     if (Clock::now() >= deadline) return std::nullopt;
-    pump(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  while (fd_ >= 0) pump(std::chrono::milliseconds(10));  // collect the last words
+  std::unique_lock lock(mutex_);
+  grew_.wait_for(lock, std::chrono::seconds(2), [&] { return eof_; });  // collect the last words
   return status_;
 }
 

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,10 +44,13 @@ class Child {
   std::optional<int> wait(std::chrono::milliseconds timeout);
 
  private:
-  void pump(std::chrono::milliseconds budget);
   int pid_ = -1;
-  int fd_ = -1;  // read end of the combined stdout+stderr pipe
+  int fd_ = -1;  // read end of the combined stdout+stderr pipe, drained by reader_
+  mutable std::mutex mutex_;
+  std::condition_variable grew_;
   std::string buffer_;
+  bool eof_ = false;
+  std::thread reader_;  // keeps reading so the child never blocks on a full pipe
   std::optional<int> status_;
 };
 
