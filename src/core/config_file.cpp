@@ -88,6 +88,7 @@ Result<Env> read_dotenv(const fs::path& file) {
     auto key = line.substr(0, eq);
     key.erase(key.find_last_not_of(" \t") + 1);
     auto value = line.substr(eq + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
     if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
       char q = value.front();
       auto close = value.find(q, 1);

@@ -1,0 +1,57 @@
+#include <catch2/catch.hpp>
+
+#include "core/crypto.h"
+#include "core/jwt.h"
+
+using namespace sms;
+
+TEST_CASE("HMACs and hashes match the RFC vectors") {
+  CHECK(crypto::hex_encode(crypto::hmac_sha256("Jefe", "what do ya want for nothing?")) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");  // RFC 4231 case 2
+  CHECK(crypto::hex_encode(crypto::hmac_sha1("Jefe", "what do ya want for nothing?")) ==
+        "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");  // RFC 2202 case 2
+  CHECK(crypto::hex_encode(crypto::sha256("{}")) == "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+}
+
+TEST_CASE("base64 and base64url") {
+  CHECK(crypto::base64_encode("") == "");
+  CHECK(crypto::base64_encode("f") == "Zg==");
+  CHECK(crypto::base64_encode("fo") == "Zm8=");
+  CHECK(crypto::base64_encode("foo") == "Zm9v");
+  CHECK(crypto::base64_encode(std::string(100, '\xff')).find('\n') == std::string::npos);
+  CHECK(crypto::base64url_decode("Zm9v") == "foo");
+  CHECK(crypto::base64url_decode("Zm8") == "fo");
+  CHECK(crypto::base64url_decode("Zm8=") == "fo");
+  CHECK(crypto::base64url_decode("_-8") == "\xff\xef");
+  CHECK(crypto::base64url_decode("Zm9v!") == "");
+  CHECK(crypto::base64url_decode("Z") == "");
+}
+
+TEST_CASE("constant-time comparison and random ids") {
+  CHECK(crypto::constant_time_equal("abc", "abc"));
+  CHECK_FALSE(crypto::constant_time_equal("abc", "abd"));
+  CHECK_FALSE(crypto::constant_time_equal("abc", "abcd"));
+  CHECK(crypto::constant_time_equal("", ""));
+  auto a = crypto::random_hex(16), b = crypto::random_hex(16);
+  CHECK(a.size() == 32);
+  CHECK(a.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(a != b);
+}
+
+TEST_CASE("JWT claims and exp are decoded without verification") {
+  auto seg = [](const std::string& json) {
+    auto b = crypto::base64_encode(json);
+    for (auto& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!b.empty() && b.back() == '=') b.pop_back();
+    return b;
+  };
+  auto token = seg(R"({"alg":"RS256"})") + "." + seg(R"({"exp":1900000000,"organization":["acct"]})") + ".sig";
+  REQUIRE(jwt::expiry(token));
+  CHECK(*jwt::expiry(token) == 1900000000);
+  CHECK((*jwt::claims(token))["organization"][0] == "acct");
+  CHECK_FALSE(jwt::expiry(seg("{}") + "." + seg(R"({"exp":"soon"})") + ".x"));
+  CHECK_FALSE(jwt::claims("only.two"));
+  CHECK_FALSE(jwt::claims("a.b.c.d"));
+  CHECK_FALSE(jwt::claims("x." + seg("[1,2]") + ".y"));
+  CHECK_FALSE(jwt::claims("garbage"));
+}
