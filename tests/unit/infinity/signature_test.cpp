@@ -1,0 +1,77 @@
+#include <catch2/catch.hpp>
+
+#include "infinity/event.h"
+#include "infinity/signature.h"
+
+using namespace sms;
+using infinity::SignatureCheck;
+
+TEST_CASE("signatures are sha256=base64(HMAC-SHA256) over the exact bytes") {
+  // Expected values computed with: printf '%s' BODY | openssl dgst -sha256 -hmac KEY -binary | base64
+  CHECK(infinity::compute_signature("s\xc3\xa9""cret", "{\"text\":\"h\xc3\xa9llo \xe2\x98\x95\",\"n\":1}") ==
+        "sha256=y75KHVKfJmZH/ZPdXa/pQ0BXwl3C184RwdZUgGW3ZhI=");
+  CHECK(infinity::compute_signature("k", "{\n  \"a\" : \"b c\"\t}\n") == "sha256=MskrJ5vvoZCvzjiibJqATa3hjwWZBpLmf5VM1xOgSls=");
+}
+
+TEST_CASE("check_signature: raw body, compact fallback, header forms, rotation") {
+  const std::string pretty = "{\n  \"eventType\": \"messages\",\n  \"body\": {\"text\": \"a/b \xc3\xa9 \\n\"},\n  \"n\": 1.0\n}";
+  auto compact = infinity::compact_json(pretty);
+  CHECK(compact == "{\"eventType\":\"messages\",\"body\":{\"text\":\"a/b \xc3\xa9 \\n\"},\"n\":1}");
+  auto raw_sig = infinity::compute_signature("s", pretty);
+  auto compact_sig = infinity::compute_signature("s", compact);
+  CHECK(infinity::check_signature({"s"}, raw_sig, pretty) == SignatureCheck::ok);
+  CHECK(infinity::check_signature({"s"}, compact_sig, pretty) == SignatureCheck::ok);
+  CHECK(infinity::check_signature({"s"}, raw_sig, pretty + " ") == SignatureCheck::mismatch);
+  CHECK(infinity::check_signature({"other"}, raw_sig, pretty) == SignatureCheck::mismatch);
+  CHECK(infinity::check_signature({"old", "s"}, raw_sig, pretty) == SignatureCheck::ok);
+  CHECK(infinity::check_signature({"s"}, "", pretty) == SignatureCheck::missing);
+  CHECK(infinity::check_signature({"s"}, "sha256=", pretty) == SignatureCheck::malformed);
+  CHECK(infinity::check_signature({"s"}, "sha1=abc", pretty) == SignatureCheck::malformed);
+  CHECK(infinity::compact_json("{not json") == "");
+  CHECK(infinity::compact_json(R"({"c":"\u0001\"\\"})") == "{\"c\":\"\\u0001\\\"\\\\\"}");
+}
+
+TEST_CASE("events parse leniently where Infinity varied and strictly where it matters") {
+  auto e = infinity::parse_event(R"({"eventType":"MESSAGES","eventId":"e1","messageId":"m1","connectorId":"c",
+    "conversationSessionId":"s","channel":"TEXT","headers":{"from":"+1555","to":[14155550199,"+1666"]},
+    "body":{"text":"hi"},"sender":{"type":"AGENT"}})");
+  REQUIRE(e);
+  CHECK(e->event_type == "messages");
+  CHECK(e->channel == "text");
+  CHECK(e->sender_type == "agent");
+  CHECK(e->to == std::vector<std::string>{"+14155550199", "+1666"});
+  CHECK(infinity::is_outbound_message(*e));
+  e->sender_type = "customer";
+  CHECK_FALSE(infinity::is_outbound_message(*e));
+
+  auto hc = infinity::parse_event(R"({"eventType":"health_check"})");
+  REQUIRE(hc);
+  CHECK(hc->event_type == "health_check");
+  CHECK_FALSE(infinity::is_outbound_message(*hc));
+
+  struct Bad {
+    const char* body;
+    const char* mentions;
+  };
+  for (auto b : std::vector<Bad>{
+           {"", "JSON"},
+           {"{\"eventType\":", "JSON"},
+           {"[1]", "object"},
+           {"{}", "eventType"},
+           {"{\"eventType\":null}", "eventType"},
+           {"{\"eventType\":\"messages\",\"headers\":{\"from\":\"+1\",\"to\":[\"+2\"]},\"body\":{\"text\":\"x\"}}", "eventId"},
+           {"{\"eventType\":\"messages\",\"eventId\":\"e\",\"body\":{\"text\":\"x\"}}", "headers"},
+           {"{\"eventType\":\"messages\",\"eventId\":\"e\",\"headers\":{\"from\":\"+1\",\"to\":\"+2\"},\"body\":{\"text\":\"x\"}}", "headers.to"},
+           {"{\"eventType\":\"messages\",\"eventId\":\"e\",\"headers\":{\"from\":\"+1\",\"to\":[]},\"body\":{\"text\":\"x\"}}", "headers.to"},
+           {"{\"eventType\":\"messages\",\"eventId\":\"e\",\"headers\":{\"from\":null,\"to\":[\"+2\"]},\"body\":{\"text\":\"x\"}}", "headers.from"},
+           {"{\"eventType\":\"messages\",\"eventId\":\"e\",\"headers\":{\"from\":\"+1\",\"to\":[\"+2\"]},\"body\":{\"text\":5}}", "body.text"},
+       }) {
+    INFO(b.body);
+    auto r = infinity::parse_event(b.body);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().kind == ErrorKind::invalid_input);
+    CHECK(r.error().message.find(b.mentions) != std::string::npos);
+  }
+  std::string deep(100000, '[');
+  CHECK_FALSE(infinity::parse_event(deep));
+}
