@@ -82,9 +82,12 @@ Result<Response> Client::send(const Request& request) {
     auto what = request.method + " " + base_url_ + request.path.substr(0, request.path.find('?'));
     auto elapsed = std::chrono::steady_clock::now() - started;
     auto err = r.error();
-    bool timed_out = err == httplib::Error::ConnectionTimeout ||
-                     ((err == httplib::Error::Read || err == httplib::Error::Write) &&
-                      elapsed >= std::min(impl_->timeouts.read, impl_->timeouts.write) - std::chrono::milliseconds(50));
+    // A failure counts as a timeout when it took the whole timeout (cpp-httplib reports a read
+    // timeout as a plain Read error).
+    auto limit = err == httplib::Error::ConnectionTimeout || err == httplib::Error::Connection
+                     ? impl_->timeouts.connect
+                     : std::min(impl_->timeouts.read, impl_->timeouts.write);
+    bool timed_out = elapsed >= limit - std::chrono::milliseconds(50);
     if (timed_out) return fail(ErrorKind::timeout, what + ": timed out");
     auto why = err == httplib::Error::Connection ? "could not connect"
                : err == httplib::Error::Read    ? "connection dropped before a complete response"

@@ -1,4 +1,7 @@
-#include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -33,11 +36,16 @@ TEST_CASE("the HTTP client passes statuses through and classifies transport fail
   REQUIRE_FALSE(d);
   CHECK(d.error().kind == ErrorKind::network);
 
-  int closed_port = 0;
-  {
-    httplib::Server s;
-    closed_port = s.bind_to_any_port("127.0.0.1");
-  }
+  // A port nobody listens on: bind one, read its number, close it.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  int closed_port = ntohs(addr.sin_port);
+  close(fd);
   auto refused = http::Client::create("http://127.0.0.1:" + std::to_string(closed_port), {300ms, 300ms, 300ms});
   auto rr = (*refused)->send({"GET", "/", {}, "", ""});
   REQUIRE_FALSE(rr);
