@@ -1,0 +1,164 @@
+#include <catch2/catch.hpp>
+#include <set>
+#include <thread>
+
+#include "core/clock.h"
+#include "fakes/fake_infinity.h"
+#include "fakes/fake_twilio.h"
+#include "fakes/process.h"
+#include "relay/messages.h"
+#include "relay/relay.h"
+
+using namespace sms;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using store::State;
+
+namespace {
+
+struct Rig {
+  fakes::TempDir dir;
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  std::unique_ptr<store::Store> db;
+  std::unique_ptr<config::LiveConfig> live;
+  std::unique_ptr<relay::Relay> relay;
+
+  explicit Rig(const json& patch = json::object()) {
+    db = std::move(*store::open_sqlite(dir.file("outbox.db")));
+    live = std::make_unique<config::LiveConfig>(config(patch));
+    relay = std::make_unique<relay::Relay>(*db, *live);
+    REQUIRE(relay->start());
+  }
+  config::Config config(const json& patch) {
+    auto tree = config::Config().tree();
+    config::merge_into(tree, {{"twilio", {{"account", {{"sid", tw.account_sid()}, {"authToken", tw.auth_token()}}}, {"apiBaseUrl", tw.url()}}},
+                              {"avaya", {{"host", inf.url()}, {"accountId", inf.account_id()}, {"clientId", inf.client_id()},
+                                         {"clientSecret", inf.client_secret()}, {"connectorId", inf.connector_id()}}},
+                              {"relay", {{"retryInitial", "5ms"}, {"retryMax", "50ms"}, {"upstreamTimeout", "1s"}}}});
+    config::merge_into(tree, patch);
+    return config::Config(tree);
+  }
+  void inbound(const std::string& sid, const std::string& from, const std::string& text) {
+    twilio::InboundSms s{sid, "AC1", from, "+15559870002", text, 0, 1, {}, {}};
+    REQUIRE(db->enqueue(relay::dedupe_key(s), relay::inbound_messages(s, *live->get(), iso8601_now())));
+    relay->notify(store::Direction::inbound);
+  }
+  void outbound(const std::string& id, const std::string& to, const std::string& text) {
+    infinity::Event e;
+    e.event_type = "messages";
+    e.event_id = id;
+    e.from = "+15559870002";
+    e.to = {to};
+    e.text = text;
+    REQUIRE(db->enqueue(relay::dedupe_key(e), relay::outbound_messages(e, *live->get())));
+    relay->notify(store::Direction::outbound);
+  }
+  bool wait_state(State s, std::int64_t n, std::chrono::milliseconds timeout = 5s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if ((*db->counts())[s] >= n) return true;
+      std::this_thread::sleep_for(5ms);
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("messages are delivered both ways with the provider ids recorded") {
+  Rig r;
+  r.inbound("SM1", "+15551230001", "hello");
+  r.outbound("ev1", "+15551230001", "hi back");
+  REQUIRE(r.wait_state(State::sent, 2));
+  REQUIRE(r.inf.messages().size() == 1);
+  CHECK(r.inf.messages()[0].message["body"]["text"] == "hello");
+  REQUIRE(r.tw.messages().size() == 1);
+  CHECK(r.tw.messages()[0].form.find("Body")->second == "hi back");
+  auto sent = *r.db->list(State::sent, 10);
+  std::set<std::string> ids;
+  for (auto& m : sent) ids.insert(m.provider_id);
+  CHECK(ids.count(r.tw.messages()[0].sid) == 1);
+  CHECK(r.relay->stats().sent_inbound == 1);
+  CHECK(r.relay->stats().sent_outbound == 1);
+}
+
+TEST_CASE("transient failures are retried, Retry-After respected, permanent ones go dead") {
+  Rig r;
+  fakes::Failure down;
+  down.status = 503;
+  down.times = 2;
+  down.path_prefix = "/api/digital";
+  r.inf.inject(down);
+  r.inbound("SM1", "+15551230001", "hello");
+  REQUIRE(r.wait_state(State::sent, 1));
+  CHECK(r.inf.messages().size() == 1);
+  auto m = r.db->list(State::sent, 1)->at(0);
+  CHECK(m.attempts == 3);
+  CHECK((*r.db->attempts(m.id))[0].outcome == "retry");
+
+  fakes::Failure limited;
+  limited.status = 429;
+  limited.headers = {{"Retry-After", "30"}};
+  limited.path_prefix = "/api/digital";
+  r.inf.inject(limited);
+  auto before = unix_ms_now();
+  r.inbound("SM2", "+15551230009", "later");
+  REQUIRE(r.inf.wait_for(4, 5s, "/api/digital"));
+  std::this_thread::sleep_for(50ms);
+  auto queued = r.db->list(State::queued, 1);
+  REQUIRE(queued->size() == 1);
+  CHECK(queued->at(0).next_attempt_ms >= before + 30000);
+
+  r.tw.fail_with_code(400, 21610, "Attempt to send to unsubscribed recipient");
+  r.outbound("ev1", "+15551230001", "hi");
+  REQUIRE(r.wait_state(State::dead, 1));
+  auto dead = r.db->list(State::dead, 1)->at(0);
+  CHECK(dead.provider_code == "21610");
+  CHECK(dead.last_error.find("unsubscribed") != std::string::npos);
+}
+
+TEST_CASE("mock modes send nothing and record it") {
+  Rig r(json{{"twilio", {{"isMockMode", true}}}, {"avaya", {{"isMockMode", true}}}});
+  r.inbound("SM1", "+15551230001", "hello");
+  r.outbound("ev1", "+15551230001", "hi");
+  REQUIRE(r.wait_state(State::sent, 2));
+  for (auto& m : *r.db->list(State::sent, 10)) CHECK(m.provider_id == "mock");
+  CHECK(r.inf.requests().empty());
+  CHECK(r.tw.requests().empty());
+}
+
+TEST_CASE("an unconfigured direction keeps its messages until the config arrives") {
+  Rig r(json{{"avaya", {{"host", ""}}}});
+  CHECK(r.relay->blocked_reason(store::Direction::inbound).find("avaya.host") != std::string::npos);
+  CHECK(r.relay->blocked_reason(store::Direction::outbound).empty());
+  CHECK(r.relay->check_infinity_token().error().kind == ErrorKind::config);
+  r.inbound("SM1", "+15551230001", "hello");
+  std::this_thread::sleep_for(200ms);
+  CHECK((*r.db->counts())[State::queued] == 1);
+  r.live->replace(r.config(json::object()));
+  r.relay->notify(store::Direction::inbound);
+  REQUIRE(r.wait_state(State::sent, 1));
+  CHECK(r.inf.messages().size() == 1);
+  CHECK(r.relay->check_infinity_token());
+}
+
+TEST_CASE("each conversation's messages arrive in order despite random failures") {
+  Rig r;
+  fakes::Failure flaky;
+  flaky.status = 503;
+  flaky.times = 40;
+  flaky.path_prefix = "/api/digital";
+  r.inf.inject(flaky);
+  for (int i = 0; i < 20; ++i)
+    for (int c = 0; c < 5; ++c) r.inbound("SM" + std::to_string(c) + "-" + std::to_string(i), "+1555000000" + std::to_string(c), std::to_string(i));
+  REQUIRE(r.wait_state(State::sent, 100, 20s));
+  std::map<std::string, std::vector<int>> seen;
+  for (auto& m : r.inf.messages()) seen[m.message["headers"]["from"]].push_back(std::stoi(m.message["body"]["text"].get<std::string>()));
+  REQUIRE(seen.size() == 5);
+  for (auto& [conv, seq] : seen) {
+    INFO(conv);
+    CHECK(seq.size() == 20);
+    CHECK(std::is_sorted(seq.begin(), seq.end()));
+  }
+}
