@@ -1,0 +1,45 @@
+# bash completion for infinity-sms
+_infinity_sms() {
+  local cur prev words cword
+  _init_completion || return
+  local globals="--config --env-file --log-level --version --help"
+  local commands="serve config token send-sms sign-webhook simulate-inbound"
+  local keys="twilio.account.sid twilio.account.authToken twilio.apiKey.sid twilio.apiKey.secret twilio.isMockMode twilio.apiBaseUrl twilio.validateSignature avaya.host avaya.accountId avaya.clientId avaya.clientSecret avaya.connectorId avaya.webhookSecret avaya.isMockMode avaya.sendMessagePath avaya.allowUnsignedWebhooks server.host server.port server.publicUrl server.trustProxy server.adminToken server.dataDir server.threads server.backlog server.maxBodyBytes server.readTimeout server.writeTimeout relay.concurrency relay.upstreamTimeout relay.retryInitial relay.retryMax relay.inboundMaxAge relay.outboundMaxAge "
+  case "$prev" in
+    --config|--env-file|--body-file) _filedir; return ;;
+    --data-dir) _filedir -d; return ;;
+    --log-level) COMPREPLY=($(compgen -W "trace debug info warn error off" -- "$cur")); return ;;
+    --event) COMPREPLY=($(compgen -W "messages health_check" -- "$cur")); return ;;
+    --sender) COMPREPLY=($(compgen -W "agent bot system customer" -- "$cur")); return ;;
+  esac
+  local cmd="" sub="" i
+  for ((i = 1; i < cword; i++)); do
+    case "${words[i]}" in
+      --config|--env-file|--log-level) ((i++)) ;;
+      -*) ;;
+      *) if [[ -z $cmd ]]; then cmd=${words[i]}; elif [[ -z $sub ]]; then sub=${words[i]}; fi ;;
+    esac
+  done
+  local opts
+  case "$cmd" in
+    "") COMPREPLY=($(compgen -W "$commands $globals" -- "$cur")); return ;;
+    serve) opts="--host --port --data-dir --help" ;;
+    config)
+      case "$sub" in
+        "") COMPREPLY=($(compgen -W "show set --help" -- "$cur")); return ;;
+        show) opts="--json --reveal --help" ;;
+        set) COMPREPLY=($(compgen -W "$keys" -- "$cur")); return ;;
+      esac ;;
+    token) opts="--json --help" ;;
+    send-sms) opts="--from --to --body --media-url --status-callback --json --help" ;;
+    sign-webhook)
+      case "$sub" in
+        "") COMPREPLY=($(compgen -W "infinity twilio --help" -- "$cur")); return ;;
+        infinity) opts="--secret --body-file --event --from --to --text --sender --connector-id --send --help" ;;
+        twilio) opts="--auth-token --url --send --help" ;;
+      esac ;;
+    simulate-inbound) opts="--from --to --body --media-url --url --account-sid --help" ;;
+  esac
+  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+}
+complete -F _infinity_sms infinity-sms

@@ -1,0 +1,109 @@
+// Docs move with code: completions parse, complete, and name every command and option that
+// --help shows; the man page and README name every config key.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "core/config.h"
+#include "fakes/process.h"
+
+namespace {
+
+std::string slurp(const std::string& rel) {
+  std::ifstream in(std::string(INFINITY_SMS_SOURCE_DIR) + "/" + rel);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string sh(const std::string& cmd) {
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    while (auto n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    if (pclose(p) != 0) out += "\n(exit status non-zero)";
+  }
+  return out;
+}
+
+// Every "--long-option" in a command's --help.
+std::set<std::string> long_options(const std::vector<std::string>& args) {
+  auto help = fakes::run(args).out;
+  std::set<std::string> out;
+  std::regex re("--[a-z][a-z-]+");
+  for (auto it = std::sregex_iterator(help.begin(), help.end(), re); it != std::sregex_iterator(); ++it) out.insert(it->str());
+  return out;
+}
+
+const std::vector<std::vector<std::string>> kCommands = {
+    {"--help"}, {"serve", "--help"}, {"config", "show", "--help"}, {"config", "set", "--help"}, {"token", "--help"},
+    {"send-sms", "--help"}, {"sign-webhook", "infinity", "--help"}, {"sign-webhook", "twilio", "--help"},
+    {"simulate-inbound", "--help"}};
+
+}  // namespace
+
+TEST_CASE("completion scripts pass their shells' syntax checks", "[docs]") {
+  auto src = std::string(INFINITY_SMS_SOURCE_DIR);
+  CHECK(sh("bash -n " + src + "/completions/infinity-sms.bash 2>&1").empty());
+  for (auto [shell, file] : {std::pair{"zsh", "_infinity-sms"}, std::pair{"fish", "infinity-sms.fish"}}) {
+    if (sh(std::string("command -v ") + shell).empty()) {
+      WARN(shell << " is not installed; scripts/bootstrap installs it");
+      continue;
+    }
+    CHECK(sh(std::string(shell) + " -n " + src + "/completions/" + file + " 2>&1").empty());
+  }
+}
+
+TEST_CASE("bash completes subcommands and config keys", "[docs]") {
+  auto src = std::string(INFINITY_SMS_SOURCE_DIR);
+  auto complete = [&](const std::string& words, int cword) {
+    return sh("bash -c 'source /usr/share/bash-completion/bash_completion 2>/dev/null; source " + src +
+              "/completions/infinity-sms.bash; COMP_WORDS=(" + words + "); COMP_CWORD=" + std::to_string(cword) +
+              "; COMP_LINE=\"" + words + "\"; COMP_POINT=${#COMP_LINE}; _infinity_sms; echo \"${COMPREPLY[*]}\"'");
+  };
+  CHECK(complete("infinity-sms con", 1) == "config\n");
+  CHECK(complete("infinity-sms config s", 2) == "show set\n");
+  CHECK(complete("infinity-sms config set avaya.ho", 3) == "avaya.host\n");
+  CHECK(complete("infinity-sms sign-webhook infinity --ev", 3) == "--event\n");
+}
+
+TEST_CASE("every command and option in --help is in the man page and each completion file", "[docs]") {
+  auto man = slurp("man/infinity-sms.1");
+  // roff writes '-' as '\-'
+  std::string plain_man = std::regex_replace(man, std::regex(R"(\\-)"), "-");
+  std::vector<std::pair<std::string, std::string>> docs = {{"man page", plain_man},
+                                                           {"bash", slurp("completions/infinity-sms.bash")},
+                                                           {"zsh", slurp("completions/_infinity-sms")},
+                                                           {"fish", slurp("completions/infinity-sms.fish")}};
+  for (const auto& args : kCommands) {
+    auto opts = long_options(args);
+    CHECK(opts.count("--help") == 1);  // the help really ran
+    for (const auto& opt : opts)
+      for (const auto& [name, text] : docs) {
+        INFO(name << " lacks " << opt << " (from " << args[0] << " --help)");
+        auto bare = opt.substr(2);
+        CHECK((text.find(opt) != std::string::npos || (name == "fish" && text.find("-l " + bare) != std::string::npos)));
+      }
+    if (args.size() > 1)
+      for (const auto& [name, text] : docs) {
+        INFO(name << " lacks command " << args[0]);
+        CHECK(text.find(args[0]) != std::string::npos);
+      }
+  }
+}
+
+TEST_CASE("every config key and env var is documented in the README and the man page", "[docs]") {
+  auto readme = slurp("README.md");
+  auto man = std::regex_replace(slurp("man/infinity-sms.1"), std::regex(R"(\\-)"), "-");
+  for (const auto& spec : sms::config::schema()) {
+    INFO(spec.key);
+    CHECK(readme.find("`" + std::string(spec.key) + "`") != std::string::npos);
+    CHECK(man.find(std::string(spec.key)) != std::string::npos);
+    if (!spec.env.empty()) {
+      CHECK(readme.find(std::string(spec.env)) != std::string::npos);
+      CHECK(man.find(std::string(spec.env)) != std::string::npos);
+    }
+  }
+}
