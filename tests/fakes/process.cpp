@@ -65,7 +65,7 @@ int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -WT
 RunResult run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, const std::string& input,
               std::chrono::milliseconds timeout) {
   int in[2], out[2], err[2];
-  if (pipe(in) || pipe(out) || pipe(err)) throw std::runtime_error("pipe failed");
+  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) throw std::runtime_error("pipe failed");
   pid_t pid = spawn(args, env, in[0], out[1], err[1]);
   close(in[0]);
   close(out[1]);
@@ -90,7 +90,7 @@ RunResult run(const std::vector<std::string>& args, const std::map<std::string, 
 
 Child::Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
   int p[2];
-  if (pipe(p)) throw std::runtime_error("pipe failed");
+  if (pipe2(p, O_CLOEXEC)) throw std::runtime_error("pipe failed");
   int devnull = open("/dev/null", O_RDONLY);
   pid_ = spawn(args, env, devnull, p[1], p[1]);
   close(devnull);
