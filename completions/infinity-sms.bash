@@ -3,13 +3,14 @@ _infinity_sms() {
   local cur prev words cword
   _init_completion || return
   local globals="--config --env-file --log-level --version --help"
-  local commands="serve config token send-sms sign-webhook simulate-inbound"
+  local commands="serve config token send-sms sign-webhook simulate-inbound outbox"
   local keys="twilio.account.sid twilio.account.authToken twilio.apiKey.sid twilio.apiKey.secret twilio.isMockMode twilio.apiBaseUrl twilio.validateSignature avaya.host avaya.accountId avaya.clientId avaya.clientSecret avaya.connectorId avaya.webhookSecret avaya.isMockMode avaya.sendMessagePath avaya.allowUnsignedWebhooks server.host server.port server.publicUrl server.trustProxy server.adminToken server.dataDir server.threads server.backlog server.maxBodyBytes server.readTimeout server.writeTimeout relay.concurrency relay.upstreamTimeout relay.retryInitial relay.retryMax relay.inboundMaxAge relay.outboundMaxAge "
   case "$prev" in
     --config|--env-file|--body-file) _filedir; return ;;
     --data-dir) _filedir -d; return ;;
     --log-level) COMPREPLY=($(compgen -W "trace debug info warn error off" -- "$cur")); return ;;
     --event) COMPREPLY=($(compgen -W "messages health_check" -- "$cur")); return ;;
+    --state) COMPREPLY=($(compgen -W "queued sending sent delivered failed dead expired" -- "$cur")); return ;;
     --sender) COMPREPLY=($(compgen -W "agent bot system customer" -- "$cur")); return ;;
   esac
   local cmd="" sub="" i
@@ -37,6 +38,14 @@ _infinity_sms() {
         "") COMPREPLY=($(compgen -W "infinity twilio --help" -- "$cur")); return ;;
         infinity) opts="--secret --body-file --event --from --to --text --sender --connector-id --send --help" ;;
         twilio) opts="--auth-token --url --send --help" ;;
+      esac ;;
+    outbox)
+      case "$sub" in
+        "") COMPREPLY=($(compgen -W "list show retry purge --help" -- "$cur")); return ;;
+        list) opts="--state --limit --json --data-dir --help" ;;
+        show) opts="--data-dir --help" ;;
+        retry) opts="--dead --data-dir --help" ;;
+        purge) opts="--older-than --data-dir --help" ;;
       esac ;;
     simulate-inbound) opts="--from --to --body --media-url --url --account-sid --help" ;;
   esac

@@ -66,6 +66,7 @@ int run(int argc, char** argv) {
   add_send_sms(app, ctx);
   add_sign_webhook(app, ctx);
   add_simulate_inbound(app, ctx);
+  add_outbox(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -34,29 +34,34 @@ std::optional<std::chrono::milliseconds> parse_retry_after(const std::string& va
 }
 
 struct Client::Impl {
-  explicit Impl(const std::string& url) : client(url) {}
-  httplib::Client client;
+  Impl(const std::string& url, Timeouts t) : base_url(url), timeouts(t) { reconnect(); }
+
+  // A fresh connection. Used after any transport failure: a keep-alive socket that timed out
+  // may still deliver the late answer, which the next request would take for its own.
+  void reconnect() {
+    client = std::make_unique<httplib::Client>(base_url);
+    auto split = [](std::chrono::milliseconds d) {
+      return std::pair<time_t, time_t>(static_cast<time_t>(d.count() / 1000), static_cast<time_t>(d.count() % 1000 * 1000));
+    };
+    auto [cs, cu] = split(timeouts.connect);
+    auto [rs, ru] = split(timeouts.read);
+    auto [ws, wu] = split(timeouts.write);
+    client->set_connection_timeout(cs, cu);
+    client->set_read_timeout(rs, ru);
+    client->set_write_timeout(ws, wu);
+    client->set_tcp_nodelay(true);
+    client->set_keep_alive(true);
+    client->set_follow_location(false);
+    client->enable_server_certificate_verification(true);
+  }
+
+  std::string base_url;
   Timeouts timeouts;
+  std::unique_ptr<httplib::Client> client;
 };
 
 Client::Client(std::string base_url, Timeouts timeouts)
-    : impl_(std::make_unique<Impl>(base_url)), base_url_(std::move(base_url)) {
-  auto& c = impl_->client;
-  impl_->timeouts = timeouts;
-  auto split = [](std::chrono::milliseconds d) {
-    return std::pair<time_t, time_t>(static_cast<time_t>(d.count() / 1000), static_cast<time_t>(d.count() % 1000 * 1000));
-  };
-  auto [cs, cu] = split(timeouts.connect);
-  auto [rs, ru] = split(timeouts.read);
-  auto [ws, wu] = split(timeouts.write);
-  c.set_connection_timeout(cs, cu);
-  c.set_read_timeout(rs, ru);
-  c.set_write_timeout(ws, wu);
-  c.set_tcp_nodelay(true);
-  c.set_keep_alive(true);
-  c.set_follow_location(false);
-  c.enable_server_certificate_verification(true);
-}
+    : impl_(std::make_unique<Impl>(base_url, timeouts)), base_url_(std::move(base_url)) {}
 
 Client::~Client() = default;
 
@@ -73,7 +78,7 @@ Result<Response> Client::send(const Request& request) {
   httplib::Headers headers;
   for (const auto& [k, v] : request.headers) headers.emplace(k, v);
   std::lock_guard lock(mutex_);
-  auto& c = impl_->client;
+  auto& c = *impl_->client;
   auto started = std::chrono::steady_clock::now();
   httplib::Result r = request.method == "GET"      ? c.Get(request.path.c_str(), headers)
                       : request.method == "DELETE" ? c.Delete(request.path.c_str(), headers, request.body, request.content_type.c_str())
@@ -82,6 +87,7 @@ Result<Response> Client::send(const Request& request) {
     auto what = request.method + " " + base_url_ + request.path.substr(0, request.path.find('?'));
     auto elapsed = std::chrono::steady_clock::now() - started;
     auto err = r.error();
+    impl_->reconnect();
     // A failure counts as a timeout when it took the whole timeout (cpp-httplib reports a read
     // timeout as a plain Read error).
     auto limit = err == httplib::Error::ConnectionTimeout || err == httplib::Error::Connection

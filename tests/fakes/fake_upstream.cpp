@@ -27,6 +27,9 @@ FakeUpstream::~FakeUpstream() {
 std::string FakeUpstream::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 void FakeUpstream::start() {
+  // Enough threads that keep-alive connections from many workers never queue a request past
+  // the client's timeout (which would turn a test's timeout into a real duplicate).
+  server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
   server_->set_tcp_nodelay(true);
   port_ = server_->bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });

@@ -40,7 +40,8 @@ std::set<std::string> long_options(const std::vector<std::string>& args) {
 const std::vector<std::vector<std::string>> kCommands = {
     {"--help"}, {"serve", "--help"}, {"config", "show", "--help"}, {"config", "set", "--help"}, {"token", "--help"},
     {"send-sms", "--help"}, {"sign-webhook", "infinity", "--help"}, {"sign-webhook", "twilio", "--help"},
-    {"simulate-inbound", "--help"}};
+    {"simulate-inbound", "--help"}, {"outbox", "list", "--help"}, {"outbox", "show", "--help"},
+    {"outbox", "retry", "--help"}, {"outbox", "purge", "--help"}};
 
 }  // namespace
 
