@@ -186,3 +186,29 @@ TEST_CASE("SIGTERM stops serve cleanly", "[serve][admin]") {
   REQUIRE(code);
   CHECK(*code == 0);
 }
+
+TEST_CASE("SIGTERM lets the delivery in hand finish and keeps the rest queued", "[serve][admin]") {
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  auto cfg = fake_config(tw, inf);
+  cfg["relay"]["upstreamTimeout"] = "5s";
+  cfg["relay"]["concurrency"] = 1;
+  fakes::Failure slow;
+  slow.kind = fakes::Failure::Kind::timeout;
+  slow.delay = 800ms;  // then 504
+  slow.path_prefix = "/api/digital";
+  inf.inject(slow);
+  Serve s(cfg);
+  auto r = s.post_twilio("/callbacks/twilio/sms", real_inbound(), tw.auth_token());
+  REQUIRE(r);
+  REQUIRE(inf.wait_for(1, 5s, "/api/digital"));
+  auto started = std::chrono::steady_clock::now();
+  s.child->signal(SIGTERM);
+  auto code = s.child->wait(10s);
+  REQUIRE(code);
+  CHECK(*code == 0);
+  CHECK(std::chrono::steady_clock::now() - started >= 500ms);  // it waited for the answer
+  auto m = s.store()->list(std::nullopt, 1)->at(0);
+  CHECK(m.state == State::queued);  // the 504 was recorded as a retry, not left in flight
+  CHECK(m.attempts == 1);
+}

@@ -162,3 +162,14 @@ TEST_CASE("each conversation's messages arrive in order despite random failures"
     CHECK(std::is_sorted(seq.begin(), seq.end()));
   }
 }
+
+TEST_CASE("messages older than the age limit expire instead of going out late") {
+  Rig r(json{{"avaya", {{"host", ""}}}, {"relay", {{"inboundMaxAge", "50ms"}}}});
+  r.inbound("SM1", "+15551230001", "stale");
+  REQUIRE(r.wait_state(State::expired, 1, 5s));
+  r.live->replace(r.config(json{{"relay", {{"inboundMaxAge", "50ms"}}}}));
+  r.relay->notify(store::Direction::inbound);
+  std::this_thread::sleep_for(200ms);
+  CHECK(r.inf.messages().empty());
+  CHECK(r.relay->stats().expired == 1);
+}
