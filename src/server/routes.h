@@ -6,6 +6,9 @@
 
 namespace sms::server {
 
+// 503 for a webhook whose message could not be stored (logged; nothing was accepted).
+Response store_unavailable(const Error& error);
+
 void add_health_routes(Router& router, AppState& state);    // /api/health, /api/ready
 void add_config_routes(Router& router, AppState& state);    // /api/configs (admin token)
 void add_twilio_routes(Router& router, AppState& state);    // /callbacks/twilio/{sms,status}

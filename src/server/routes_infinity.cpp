@@ -36,10 +36,7 @@ Response event(AppState& state, const Request& request) {
   }
   auto messages = relay::outbound_messages(e, *config);
   auto stored = state.store.enqueue(relay::dedupe_key(e), messages);
-  if (!stored) {
-    spdlog::error("store: {}", stored.error().message);
-    return error_response(503, "store_unavailable", "the message could not be stored; nothing was accepted");
-  }
+  if (!stored) return store_unavailable(stored.error());
   if (*stored == store::Enqueued::duplicate) {
     spdlog::info("outbound event {} already received; not relayed again", e.event_id);
   } else {

@@ -14,15 +14,14 @@ bool is_form(const Request& r) {
   return r.header("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
 }
 
-Response not_form() {
-  return error_response(415, "unsupported_media_type",
-                        "Twilio webhooks must be application/x-www-form-urlencoded");
-}
-
-Response store_failed(const Error& e) {
-  spdlog::error("store: {}", e.message);
-  return error_response(503, "store_unavailable",
-                        "the message could not be stored; nothing was accepted");
+// The fields of a signed Twilio form webhook, or the response that rejects it.
+std::expected<form::Fields, Response> signed_form(const Request& request, const config::Config& config) {
+  if (!is_form(request))
+    return std::unexpected(error_response(415, "unsupported_media_type",
+                                          "Twilio webhooks must be application/x-www-form-urlencoded"));
+  auto fields = form::parse(request.body);
+  if (auto rejection = check_twilio_signature(request, fields, config)) return std::unexpected(*rejection);
+  return fields;
 }
 
 std::optional<store::State> state_for(const std::string& twilio_status) {
@@ -33,16 +32,15 @@ std::optional<store::State> state_for(const std::string& twilio_status) {
 }
 
 Response inbound(AppState& state, const Request& request) {
-  if (!is_form(request)) return not_form();
   auto config = state.live.get();
-  auto fields = form::parse(request.body);
-  if (auto rejection = check_twilio_signature(request, fields, *config)) return *rejection;
-  auto sms = twilio::parse_inbound(fields);
+  auto fields = signed_form(request, *config);
+  if (!fields) return fields.error();
+  auto sms = twilio::parse_inbound(*fields);
   if (!sms) return error_response(400, "invalid_webhook", sms.error().message);
 
   auto messages = relay::inbound_messages(*sms, *config, iso8601_now());
   auto stored = state.store.enqueue(relay::dedupe_key(*sms), messages);
-  if (!stored) return store_failed(stored.error());
+  if (!stored) return store_unavailable(stored.error());
   if (*stored == store::Enqueued::duplicate) {
     spdlog::info("inbound {} already received; not relayed again", sms->message_sid);
   } else {
@@ -54,15 +52,13 @@ Response inbound(AppState& state, const Request& request) {
 }
 
 Response status(AppState& state, const Request& request) {
-  if (!is_form(request)) return not_form();
-  auto config = state.live.get();
-  auto fields = form::parse(request.body);
-  if (auto rejection = check_twilio_signature(request, fields, *config)) return *rejection;
-  auto callback = twilio::parse_status(fields);
+  auto fields = signed_form(request, *state.live.get());
+  if (!fields) return fields.error();
+  auto callback = twilio::parse_status(*fields);
   if (!callback) return error_response(400, "invalid_webhook", callback.error().message);
   if (auto next = state_for(callback->status)) {
     auto updated = state.store.record_status(callback->message_sid, *next, callback->error_code);
-    if (!updated) return store_failed(updated.error());
+    if (!updated) return store_unavailable(updated.error());
     spdlog::info("status {} for {}{}", callback->status, callback->message_sid,
                  *updated ? "" : " (no change)");
   }
