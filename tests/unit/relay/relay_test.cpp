@@ -123,7 +123,9 @@ TEST_CASE("mock modes send nothing and record it") {
   r.inbound("SM1", "+15551230001", "hello");
   r.outbound("ev1", "+15551230001", "hi");
   REQUIRE(r.wait_state(State::sent, 2));
-  for (auto& m : *r.db->list(State::sent, 10)) CHECK(m.provider_id == "mock");
+  auto sent = r.db->list(State::sent, 10);
+  REQUIRE(sent);
+  for (auto& m : *sent) CHECK(m.provider_id == "mock");
   CHECK(r.inf.requests().empty());
   CHECK(r.tw.requests().empty());
 }
