@@ -136,9 +136,9 @@ struct Relay::Impl {
     auto d = static_cast<int>(m.direction == Direction::inbound ? 0 : 1);
     auto result = send(m, c, clients);
     if (result) {
-      if (auto r = store.mark_sent(m.id, *result); !r) spdlog::error("{}", r.error().message);
-      ++sent[d];
+      ++sent[d];  // counted before the store write, so whoever sees the state sees the count
       last_sent_ms[d] = unix_ms_now();
+      if (auto r = store.mark_sent(m.id, *result); !r) spdlog::error("{}", r.error().message);
       spdlog::info("{} message {} ({}) delivered{}", store::to_string(m.direction), m.id, m.source_id,
                    result->empty() ? "" : " as " + *result);
       return;
