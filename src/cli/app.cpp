@@ -34,7 +34,7 @@ bool is_e164(const std::string& s) {
 int post_and_print(const std::string& url, const std::string& body, const std::string& content_type,
                    const http::Headers& headers, const std::string& hint) {
   auto u = parse_url(url);
-  if (!u) return report({ErrorKind::invalid_input, "not an http(s) URL: " + url, 0, {}, {}, {}});
+  if (!u) return report(make_error(ErrorKind::invalid_input, "not an http(s) URL: " + url));
   auto client = http::Client::create(u->origin());
   if (!client) return report(client.error());
   auto target = (u->path.empty() ? "/" : u->path) + (u->query.empty() ? "" : "?" + u->query);

@@ -43,7 +43,7 @@ Result<std::unique_ptr<store::Store>> open(Context& ctx, const Opts& o) {
 int list(Context& ctx, const Opts& o) {
   std::optional<store::State> state;
   if (!o.state.empty() && !(state = store::parse_state(o.state)))
-    return report({ErrorKind::invalid_input, "unknown state '" + o.state + "' (queued, sending, sent, delivered, failed, dead, expired)", 0, {}, {}, {}});
+    return report(make_error(ErrorKind::invalid_input, "unknown state '" + o.state + "' (queued, sending, sent, delivered, failed, dead, expired)"));
   auto s = open(ctx, o);
   if (!s) return report(s.error());
   auto messages = (*s)->list(state, o.limit);
@@ -67,7 +67,7 @@ int show(Context& ctx, const Opts& o) {
   if (!s) return report(s.error());
   auto m = (*s)->get(o.id);
   if (!m) return report(m.error());
-  if (!*m) return report({ErrorKind::invalid_input, "no message " + std::to_string(o.id) + " in the outbox", 0, {}, {}, {}});
+  if (!*m) return report(make_error(ErrorKind::invalid_input, "no message " + std::to_string(o.id) + " in the outbox"));
   auto j = to_json(**m);
   j["attemptHistory"] = nlohmann::json::array();
   auto history = (*s)->attempts(o.id);
@@ -79,20 +79,20 @@ int show(Context& ctx, const Opts& o) {
 }
 
 int retry(Context& ctx, const Opts& o) {
-  if ((o.id == 0) == !o.dead) return report({ErrorKind::invalid_input, "give a message ID or --dead", 0, {}, {}, {}});
+  if ((o.id == 0) == !o.dead) return report(make_error(ErrorKind::invalid_input, "give a message ID or --dead"));
   auto s = open(ctx, o);
   if (!s) return report(s.error());
   auto n = o.dead ? (*s)->retry_all_dead() : (*s)->retry(o.id);
   if (!n) return report(n.error());
   if (!o.dead && *n == 0)
-    return report({ErrorKind::invalid_input, "message " + std::to_string(o.id) + " is not dead, failed or expired", 0, {}, {}, {}});
+    return report(make_error(ErrorKind::invalid_input, "message " + std::to_string(o.id) + " is not dead, failed or expired"));
   fmt::print("{} message(s) queued again\n", *n);
   return kExitOk;
 }
 
 int purge(Context& ctx, const Opts& o) {
   auto age = parse_duration(o.older_than);
-  if (!age) return report({ErrorKind::invalid_input, "--older-than takes a duration like 7d, 12h or 30m", 0, {}, {}, {}});
+  if (!age) return report(make_error(ErrorKind::invalid_input, "--older-than takes a duration like 7d, 12h or 30m"));
   auto s = open(ctx, o);
   if (!s) return report(s.error());
   auto n = (*s)->purge(unix_ms_now() - age->count());

@@ -26,7 +26,7 @@ void add_send_sms(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, o] {
     ctx.action = [&ctx, o] {
       for (const auto& n : {o->from, o->to})
-        if (!is_e164(n)) return report({ErrorKind::invalid_input, "not an E.164 number (+ and up to 15 digits): " + n, 0, {}, {}, {}});
+        if (!is_e164(n)) return report(make_error(ErrorKind::invalid_input, "not an E.164 number (+ and up to 15 digits): " + n));
       auto loaded = ctx.load();
       if (!loaded) return kExitUsage;
       const auto& c = loaded->effective;

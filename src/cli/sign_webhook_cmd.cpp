@@ -44,15 +44,15 @@ int sign_infinity(Context& ctx, const InfinityOpts& o) {
   auto loaded = ctx.load();
   if (!loaded) return kExitUsage;
   auto secret = o.secret.empty() ? loaded->effective.str("avaya.webhookSecret") : o.secret;
-  if (secret.empty()) return report({ErrorKind::config, "give --secret or set avaya.webhookSecret", 0, {}, {}, {}});
+  if (secret.empty()) return report(make_error(ErrorKind::config, "give --secret or set avaya.webhookSecret"));
   std::string body;
   if (!o.body_file.empty()) {
     std::ifstream in(o.body_file, std::ios::binary);
-    if (!in) return report({ErrorKind::invalid_input, "cannot read " + o.body_file, 0, {}, {}, {}});
+    if (!in) return report(make_error(ErrorKind::invalid_input, "cannot read " + o.body_file));
     body.assign(std::istreambuf_iterator<char>(in), {});
   } else if (!o.event.empty()) {
     if (o.event == "messages" && (o.from.empty() || o.to.empty()))
-      return report({ErrorKind::invalid_input, "--event messages needs --from (business number) and --to (end user)", 0, {}, {}, {}});
+      return report(make_error(ErrorKind::invalid_input, "--event messages needs --from (business number) and --to (end user)"));
     body = build_event(o, loaded->effective).dump();
     fmt::print("{}\n", body);
   } else {
@@ -75,13 +75,13 @@ int sign_twilio(Context& ctx, const TwilioOpts& o) {
   for (const auto& p : o.params) {
     auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0)
-      return report({ErrorKind::invalid_input, "parameters are NAME=VALUE, got '" + p + "'", 0, {}, {}, {}});
+      return report(make_error(ErrorKind::invalid_input, "parameters are NAME=VALUE, got '" + p + "'"));
     fields.emplace_back(p.substr(0, eq), p.substr(eq + 1));
   }
   auto loaded = ctx.load();
   if (!loaded) return kExitUsage;
   auto token = o.auth_token.empty() ? loaded->effective.str("twilio.account.authToken") : o.auth_token;
-  if (token.empty()) return report({ErrorKind::config, "give --auth-token or set twilio.account.authToken", 0, {}, {}, {}});
+  if (token.empty()) return report(make_error(ErrorKind::config, "give --auth-token or set twilio.account.authToken"));
   auto signature = twilio::compute_signature(token, o.url, fields);
   fmt::print("{}\n", signature);
   if (!o.send) return kExitOk;

@@ -31,7 +31,7 @@ form::Fields inbound_form(const Opts& o, const std::string& sid, const std::stri
 
 int simulate(Context& ctx, const Opts& o) {
   for (const auto& n : {o.from, o.to})
-    if (!is_e164(n)) return report({ErrorKind::invalid_input, "not an E.164 number (+ and up to 15 digits): " + n, 0, {}, {}, {}});
+    if (!is_e164(n)) return report(make_error(ErrorKind::invalid_input, "not an E.164 number (+ and up to 15 digits): " + n));
   auto loaded = ctx.load();
   if (!loaded) return kExitUsage;
   const auto& c = loaded->effective;

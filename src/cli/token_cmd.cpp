@@ -19,10 +19,8 @@ void add_token(CLI::App& app, Context& ctx) {
       const auto& c = loaded->effective;
       infinity::ClientCredentials creds{c.avaya_base_url(), c.str("avaya.clientId"), c.str("avaya.clientSecret")};
       if (creds.base_url.empty() || creds.client_id.empty() || creds.client_secret.empty())
-        return report({ErrorKind::config,
-                       "set avaya.host, avaya.clientId and avaya.clientSecret first, e.g. 'infinity-sms config set "
-                       "avaya.host core.<tenant>.ec.avayacloud.com avaya.clientId ID avaya.clientSecret SECRET'",
-                       0, {}, {}, {}});
+        return report(make_error(ErrorKind::config, "set avaya.host, avaya.clientId and avaya.clientSecret first, e.g. 'infinity-sms config set "
+                       "avaya.host core.<tenant>.ec.avayacloud.com avaya.clientId ID avaya.clientSecret SECRET'"));
       auto http = http::Client::create(creds.base_url);
       if (!http) return report(http.error());
       auto t = infinity::request_token(**http, creds);

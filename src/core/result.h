@@ -40,8 +40,12 @@ struct Error {
 template <class T>
 using Result = std::expected<T, Error>;
 
+inline Error make_error(ErrorKind kind, std::string message) {
+  return Error{kind, std::move(message), 0, {}, {}, {}};
+}
+
 inline std::unexpected<Error> fail(ErrorKind kind, std::string message) {
-  return std::unexpected<Error>(Error{kind, std::move(message), 0, {}, {}, {}});
+  return std::unexpected<Error>(make_error(kind, std::move(message)));
 }
 
 }  // namespace sms

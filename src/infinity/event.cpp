@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-Error invalid(std::string message) { return Error{ErrorKind::invalid_input, std::move(message), 0, {}, {}, {}}; }
+Error invalid(std::string message) { return make_error(ErrorKind::invalid_input, std::move(message)); }
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -9,7 +9,7 @@
 namespace sms::twilio {
 namespace {
 
-Error invalid(std::string message) { return Error{ErrorKind::invalid_input, std::move(message), 0, {}, {}, {}}; }
+Error invalid(std::string message) { return make_error(ErrorKind::invalid_input, std::move(message)); }
 
 Result<int> count_field(const form::Fields& f, const char* name) {
   auto v = form::value(f, name);
