@@ -32,7 +32,8 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
       account_id_(std::move(account_id)),
       connector_id_(std::move(connector_id)) {
   server().Post("/auth/realms/avaya/protocol/openid-connect/token", [this](const httplib::Request& req, httplib::Response& res) {
-    if (record_and_maybe_fail(req, res)) return;
+    if (maybe_fail(req, res)) return;
+    Recording recording{*this, req};
     auto f = sms::form::parse(req.body);
     if (sms::form::value(f, "grant_type") != "client_credentials") {
       res.status = 400;
@@ -56,7 +57,8 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
                     "application/json");
   });
   auto send = [this](const httplib::Request& req, httplib::Response& res) {
-    if (record_and_maybe_fail(req, res)) return;
+    if (maybe_fail(req, res)) return;
+    Recording recording{*this, req};
     std::lock_guard lock(state_mutex_);
     bool account_path = req.path != "/api/digital/messaging/v1/messages";
     if (account_path && (!account_path_ || req.matches[1] != account_id_)) return problem(res, 404, "Not Found");

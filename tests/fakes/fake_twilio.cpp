@@ -30,7 +30,8 @@ FakeTwilio::FakeTwilio(std::string account_sid, std::string auth_token, std::str
                     "application/json");
   };
   server().Post(R"(/2010-04-01/Accounts/([^/]+)/Messages\.json)", [=, this](const httplib::Request& req, httplib::Response& res) {
-    if (record_and_maybe_fail(req, res)) return;
+    if (maybe_fail(req, res)) return;
+    Recording recording{*this, req};
     std::string user;
     if (req.matches[1] != account_sid_ || !authorised(req, user)) return deny(res);
     Sent s;
@@ -49,7 +50,8 @@ FakeTwilio::FakeTwilio(std::string account_sid, std::string auth_token, std::str
     res.set_content(body.dump(), "application/json");
   });
   server().Get(R"(/2010-04-01/Accounts/([^/]+)\.json)", [=, this](const httplib::Request& req, httplib::Response& res) {
-    if (record_and_maybe_fail(req, res)) return;
+    if (maybe_fail(req, res)) return;
+    Recording recording{*this, req};
     std::string user;
     if (req.matches[1] != account_sid_ || !authorised(req, user)) return deny(res);
     res.set_content(nlohmann::json{{"sid", account_sid_}, {"status", "active"}, {"friendly_name", "fake"}}.dump(),

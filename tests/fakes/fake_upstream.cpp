@@ -67,17 +67,21 @@ bool FakeUpstream::wait_for(std::size_t n, std::chrono::milliseconds timeout, co
   return true;
 }
 
-bool FakeUpstream::record_and_maybe_fail(const httplib::Request& req, httplib::Response& res) {
+void FakeUpstream::record(const httplib::Request& req) {
   Recorded r{req.method, req.path, req.target.empty() ? req.path : req.target, {}, req.body};
   for (const auto& [k, v] : req.headers) {
     std::string lower = k;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     r.headers.emplace(lower, v);
   }
+  std::lock_guard lock(mutex_);
+  requests_.push_back(std::move(r));
+}
+
+bool FakeUpstream::maybe_fail(const httplib::Request& req, httplib::Response& res) {
   std::optional<Failure> failure;
   {
     std::lock_guard lock(mutex_);
-    requests_.push_back(std::move(r));
     for (auto it = failures_.begin(); it != failures_.end(); ++it) {
       if (req.path.rfind(it->path_prefix, 0) != 0) continue;
       failure = *it;
@@ -86,6 +90,7 @@ bool FakeUpstream::record_and_maybe_fail(const httplib::Request& req, httplib::R
     }
   }
   if (!failure) return false;
+  record(req);
   switch (failure->kind) {
     case Failure::Kind::status:
       res.status = failure->status;

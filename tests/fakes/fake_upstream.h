@@ -67,9 +67,18 @@ class FakeUpstream {
   httplib::Server& server() { return *server_; }
   // Subclasses register routes in their constructor, then call start().
   void start();
-  // Called by subclasses' handlers first: records the request and applies an injected failure.
-  // Returns true when a failure was applied (the handler must then return at once).
-  bool record_and_maybe_fail(const httplib::Request& req, httplib::Response& res);
+  // Called by subclasses' handlers first: applies an injected failure, recording the request at
+  // once. Returns true when a failure was applied (the handler must then return at once).
+  bool maybe_fail(const httplib::Request& req, httplib::Response& res);
+  void record(const httplib::Request& req);
+
+  // Records the request when the handler is done with its own bookkeeping, so that count() and
+  // wait_for() never run ahead of what the fake's accessors show.
+  struct Recording {
+    FakeUpstream& upstream;
+    const httplib::Request& request;
+    ~Recording() { upstream.record(request); }
+  };
 
  private:
   std::unique_ptr<httplib::Server> server_;
