@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "core/json_depth.h"
+
 namespace sms::infinity {
 namespace {
 
@@ -14,26 +16,6 @@ Error invalid(std::string message) { return make_error(ErrorKind::invalid_input,
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-// Deeply nested input could exhaust the parser's stack: refuse it before parsing.
-bool too_deep(std::string_view body, int limit) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : body) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > limit) return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
 }
 
 // A string field, or a number turned into an E.164-style string (older events sent numbers).
@@ -50,7 +32,7 @@ std::string optional_string(const json& j, const char* name) {
 }  // namespace
 
 Result<Event> parse_event(std::string_view body) {
-  if (too_deep(body, 64)) return std::unexpected(invalid("JSON nested deeper than 64 levels"));
+  if (json_nested_deeper_than(body)) return std::unexpected(invalid("JSON nested deeper than 64 levels"));
   auto j = json::parse(body, nullptr, false);
   if (j.is_discarded()) return std::unexpected(invalid("body is not valid JSON"));
   if (!j.is_object()) return std::unexpected(invalid("body must be a JSON object"));

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.h"
+#include "core/json_depth.h"
 
 namespace sms::infinity {
 namespace {
@@ -70,6 +71,7 @@ std::string compute_signature(std::string_view secret, std::string_view body) {
 }
 
 std::string compact_json(std::string_view raw_body) {
+  if (json_nested_deeper_than(raw_body)) return {};  // append() recurses once per level
   auto j = nlohmann::ordered_json::parse(raw_body, nullptr, false);
   if (j.is_discarded()) return {};
   std::string out;

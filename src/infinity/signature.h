@@ -18,7 +18,8 @@ enum class SignatureCheck { ok, missing, malformed, mismatch };
 SignatureCheck check_signature(const std::vector<std::string>& secrets, std::string_view header,
                                std::string_view raw_body);
 
-// JSON.stringify-compatible compact form of a JSON document; nullopt-like "" if it does not parse.
+// JSON.stringify-compatible compact form of a JSON document; "" if it does not parse or is nested
+// deeper than kMaxJsonDepth (the serialiser recurses per level).
 std::string compact_json(std::string_view raw_body);
 
 }  // namespace sms::infinity

@@ -2,6 +2,7 @@
 // POST applies a partial update, persists it to the config file and applies it live.
 #include <spdlog/spdlog.h>
 
+#include "core/json_depth.h"
 #include "server/routes.h"
 #include "server/webhook_auth.h"
 
@@ -34,6 +35,8 @@ void drop_masked_echoes(nlohmann::json& patch, const config::Config& current) {
 }
 
 Response update(AppState& state, const Request& request) {
+  if (json_nested_deeper_than(request.body))
+    return error_response(400, "invalid_json", "JSON nested deeper than 64 levels");
   auto patch = nlohmann::json::parse(request.body, nullptr, false);
   if (patch.is_discarded() || !patch.is_object())
     return error_response(400, "invalid_json", "the body must be a JSON object like GET /api/configs' \"config\"");

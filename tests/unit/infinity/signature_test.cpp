@@ -75,3 +75,13 @@ TEST_CASE("events parse leniently where Infinity varied and strictly where it ma
   std::string deep(100000, '[');
   CHECK_FALSE(infinity::parse_event(deep));
 }
+
+TEST_CASE("a wrongly signed, deeply nested body is refused without recursing (regression)") {
+  // compact_json used to serialise any parsed body recursively; 200,000 levels overflowed the stack.
+  std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  CHECK(infinity::compact_json(deep).empty());
+  CHECK(infinity::check_signature({"s"}, "sha256=AAAA", deep) == SignatureCheck::mismatch);
+  CHECK(infinity::check_signature({"s"}, infinity::compute_signature("s", deep), deep) == SignatureCheck::ok);
+  std::string at_limit = std::string(64, '[') + std::string(64, ']');
+  CHECK(infinity::compact_json(at_limit) == at_limit);
+}
