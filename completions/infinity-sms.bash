@@ -4,7 +4,7 @@ _infinity_sms() {
   _init_completion || return
   local globals="--config --env-file --log-level --version --help"
   local commands="serve config token send-sms sign-webhook simulate-inbound outbox"
-  local keys="twilio.account.sid twilio.account.authToken twilio.apiKey.sid twilio.apiKey.secret twilio.isMockMode twilio.apiBaseUrl twilio.validateSignature avaya.host avaya.accountId avaya.clientId avaya.clientSecret avaya.connectorId avaya.webhookSecret avaya.isMockMode avaya.sendMessagePath avaya.allowUnsignedWebhooks server.host server.port server.publicUrl server.trustProxy server.adminToken server.dataDir server.threads server.backlog server.maxBodyBytes server.readTimeout server.writeTimeout relay.concurrency relay.upstreamTimeout relay.retryInitial relay.retryMax relay.inboundMaxAge relay.outboundMaxAge "
+  local keys="twilio.account.sid twilio.account.authToken twilio.account.previousAuthToken twilio.apiKey.sid twilio.apiKey.secret twilio.isMockMode twilio.apiBaseUrl twilio.validateSignature avaya.host avaya.accountId avaya.clientId avaya.clientSecret avaya.connectorId avaya.webhookSecret avaya.previousWebhookSecret avaya.isMockMode avaya.sendMessagePath avaya.allowUnsignedWebhooks server.host server.port server.adminHost server.adminPort server.tls.cert server.tls.key server.publicUrl server.trustProxy server.adminToken server.dataDir server.threads server.maxConnections server.backlog server.maxBodyBytes server.maxHeaderBytes server.readTimeout server.writeTimeout server.idleTimeout relay.concurrency relay.upstreamTimeout relay.retryInitial relay.retryMax relay.inboundMaxAge relay.outboundMaxAge "
   case "$prev" in
     --config|--env-file|--body-file) _filedir; return ;;
     --data-dir) _filedir -d; return ;;
@@ -24,7 +24,7 @@ _infinity_sms() {
   local opts
   case "$cmd" in
     "") COMPREPLY=($(compgen -W "$commands $globals" -- "$cur")); return ;;
-    serve) opts="--host --port --data-dir --help" ;;
+    serve) opts="--host --port --admin-host --admin-port --data-dir --help" ;;
     config)
       case "$sub" in
         "") COMPREPLY=($(compgen -W "show set --help" -- "$cur")); return ;;

@@ -17,6 +17,7 @@ std::vector<KeySpec> make_schema() {
   return {
       {"twilio.account.sid", T::string, "", S::masked, "TWILIO_ACCOUNT_SID", "Twilio Account SID (AC...)"},
       {"twilio.account.authToken", T::string, "", S::secret, "TWILIO_AUTH_TOKEN", "Twilio auth token: sends without an API key, verifies webhooks"},
+      {"twilio.account.previousAuthToken", T::string, "", S::secret, "TWILIO_PREVIOUS_AUTH_TOKEN", "old auth token, still accepted on webhooks during a rotation"},
       {"twilio.apiKey.sid", T::string, "", S::masked, "TWILIO_API_KEY_SID", "Twilio API key SID (SK...), preferred for sending"},
       {"twilio.apiKey.secret", T::string, "", S::secret, "TWILIO_API_KEY_SECRET", "Twilio API key secret"},
       {"twilio.isMockMode", T::boolean, false, S::plain, "", "send nothing to Twilio; record what would be sent"},
@@ -28,20 +29,28 @@ std::vector<KeySpec> make_schema() {
       {"avaya.clientSecret", T::string, "", S::secret, "AVAYA_INFINITY_CLIENT_SECRET", "connector client secret"},
       {"avaya.connectorId", T::string, "", S::plain, "AVAYA_INFINITY_CONNECTOR_ID", "connector id"},
       {"avaya.webhookSecret", T::string, "", S::secret, "AVAYA_INFINITY_WEBHOOK_SECRET", "verifies x-avaya-event-signature"},
+      {"avaya.previousWebhookSecret", T::string, "", S::secret, "AVAYA_INFINITY_PREVIOUS_WEBHOOK_SECRET", "old webhook secret, still accepted during a rotation"},
       {"avaya.isMockMode", T::boolean, false, S::plain, "", "send nothing to Infinity; record what would be sent"},
       {"avaya.sendMessagePath", T::string, "/api/digital/messaging/v1/accounts/{accountId}/messages", S::plain, "", "Send Message path ({accountId} substituted)"},
       {"avaya.allowUnsignedWebhooks", T::boolean, false, S::plain, "", "true accepts unsigned Infinity webhooks when no secret is set"},
-      {"server.host", T::string, "0.0.0.0", S::plain, "", "listen address"},
-      {"server.port", T::integer, 8081, S::plain, "PORT", "listen port (0: any free port)", 0, 65535},
+      {"server.host", T::string, "0.0.0.0", S::plain, "", "webhook listener address"},
+      {"server.port", T::integer, 8081, S::plain, "PORT", "webhook listener port (0: any free port)", 0, 65535},
+      {"server.adminHost", T::string, "127.0.0.1", S::plain, "", "admin API listener address"},
+      {"server.adminPort", T::integer, 8082, S::plain, "", "admin API listener port (0: any free port)", 0, 65535},
+      {"server.tls.cert", T::string, "", S::plain, "", "PEM certificate chain: serve HTTPS (TLS 1.2+) on both listeners"},
+      {"server.tls.key", T::string, "", S::plain, "", "PEM private key for server.tls.cert"},
       {"server.publicUrl", T::url, "", S::plain, "", "public base URL Twilio calls (signatures, StatusCallback)"},
       {"server.trustProxy", T::boolean, false, S::plain, "", "honour X-Forwarded-Proto/-Host"},
       {"server.adminToken", T::string, "", S::secret, "", "bearer token for the admin API (generated at first start)"},
       {"server.dataDir", T::string, "", S::plain, "", "outbox directory (default $XDG_STATE_HOME/infinity-sms)"},
-      {"server.threads", T::integer, 8, S::plain, "", "HTTP worker threads", 1, 1024},
+      {"server.threads", T::integer, 32, S::plain, "", "HTTP worker threads per listener (connections served at once)", 1, 1024},
+      {"server.maxConnections", T::integer, 512, S::plain, "", "connections served or waiting per listener; more get 503", 1, 65535},
       {"server.backlog", T::integer, 1024, S::plain, "", "listen backlog", 1, 65535},
-      {"server.maxBodyBytes", T::integer, 65536, S::plain, "", "largest request body", 1024, 16777216},
-      {"server.readTimeout", T::duration, "10s", S::plain, "", "read timeout per request"},
-      {"server.writeTimeout", T::duration, "10s", S::plain, "", "write timeout per response"},
+      {"server.maxBodyBytes", T::integer, 65536, S::plain, "", "largest request body (413 above)", 1024, 16777216},
+      {"server.maxHeaderBytes", T::integer, 16384, S::plain, "", "largest request header block (431 above)", 1024, 262144},
+      {"server.readTimeout", T::duration, "10s", S::plain, "", "longest wait for request bytes"},
+      {"server.writeTimeout", T::duration, "10s", S::plain, "", "longest wait to send response bytes"},
+      {"server.idleTimeout", T::duration, "5s", S::plain, "", "idle keep-alive connections are closed after this"},
       {"relay.concurrency", T::integer, 8, S::plain, "", "deliveries in flight per direction", 1, 256},
       {"relay.upstreamTimeout", T::duration, "15s", S::plain, "", "timeout of each call to Twilio or Infinity"},
       {"relay.retryInitial", T::duration, "1s", S::plain, "", "first retry delay"},
@@ -74,41 +83,53 @@ std::string unknown_key(std::string_view key) {
   return std::string(key) + ": unknown key" + (best.empty() ? "" : " (did you mean " + best + "?)");
 }
 
-std::string quoted(const json& v) { return v.dump(); }
+// How an error message shows a rejected value: containers by kind (dumping them recurses and can
+// be huge), scalars cut to 80 bytes.
+std::string quoted(const json& v) {
+  if (v.is_object()) return "an object";
+  if (v.is_array()) return "an array";
+  auto text = v.dump();
+  return text.size() > 80 ? text.substr(0, 77) + "..." : text;
+}
+
+// The same for a value of `spec`: a secret's value is never echoed, only its JSON type.
+std::string quoted(const KeySpec& spec, const json& v) {
+  return spec.sensitivity == S::plain || v.is_structured() ? quoted(v) : std::string("a ") + v.type_name();
+}
 
 // One problem with a value for `spec`, or "".
 std::string check_value(const KeySpec& spec, const json& v) {
   std::string key(spec.key);
   switch (spec.type) {
     case T::boolean:
-      return v.is_boolean() ? "" : key + ": expected true or false, got " + quoted(v);
+      return v.is_boolean() ? "" : key + ": expected true or false, got " + quoted(spec, v);
     case T::integer:
       if (!v.is_number_integer() || v.get<std::int64_t>() < spec.min || v.get<std::int64_t>() > spec.max)
         return key + ": expected an integer from " + std::to_string(spec.min) + " to " +
-               std::to_string(spec.max) + ", got " + quoted(v);
+               std::to_string(spec.max) + ", got " + quoted(spec, v);
       return "";
     default:
       break;
   }
-  if (!v.is_string()) return key + ": expected a string, got " + quoted(v);
+  if (!v.is_string()) return key + ": expected a string, got " + quoted(spec, v);
   auto s = v.get<std::string>();
   switch (spec.type) {
     case T::url:
-      if (!s.empty() && !parse_url(s)) return key + ": not an http(s) URL: " + quoted(v);
+      if (!s.empty() && !parse_url(s)) return key + ": not an http(s) URL: " + quoted(spec, v);
       break;
     case T::host:
       if (!s.empty()) {
         auto u = parse_url(normalize_base_url(s));
         if (!u || !u->query.empty() || !(u->path.empty() || u->path == "/"))
-          return key + ": expected a host such as core.<tenant>.ec.avayacloud.com, got " + quoted(v);
+          return key + ": expected a host such as core.<tenant>.ec.avayacloud.com, got " + quoted(spec, v);
       }
       break;
     case T::duration:
-      if (!parse_duration(s)) return key + ": not a duration like 500ms, 30s, 15m, 2h or 7d: " + quoted(v);
+      if (!parse_duration(s)) return key + ": not a duration like 500ms, 30s, 15m, 2h or 7d: " + quoted(spec, v);
       break;
     default:
       if (key == "avaya.sendMessagePath" && (s.empty() || s.front() != '/'))
-        return key + ": must start with '/', got " + quoted(v);
+        return key + ": must start with '/', got " + quoted(spec, v);
       break;
   }
   return "";

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -11,6 +13,7 @@
 #include <thread>
 
 #include "core/crypto.h"
+#include "server/bounded_pool.h"
 
 namespace sms::server {
 namespace {
@@ -22,6 +25,35 @@ std::string request_id_from(const httplib::Request& req) {
   bool sane = !id.empty() && id.size() <= 64;
   for (char c : id) sane = sane && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
   return sane ? id : crypto::random_hex(8);
+}
+
+std::size_t header_bytes(const httplib::Request& req) {
+  std::size_t n = 0;
+  for (const auto& [k, v] : req.headers) n += k.size() + v.size() + 4;  // ": " and CRLF
+  return n;
+}
+
+// The OpenSSL reason for the last failure, for an operator's error message.
+std::string openssl_error() {
+  char buf[256] = "unknown OpenSSL error";
+  if (auto e = ERR_get_error(); e != 0) ERR_error_string_n(e, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
+
+// HTTPS with the given PEM files, TLS 1.2 or newer; the reason is kept when they do not load.
+std::unique_ptr<httplib::Server> make_tls_server(const ListenOptions& o, std::string& error) {
+  return std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    if (SSL_CTX_use_certificate_chain_file(&ctx, o.tls_cert.c_str()) != 1)
+      error = "cannot load server.tls.cert " + o.tls_cert + ": " + openssl_error();
+    else if (SSL_CTX_use_PrivateKey_file(&ctx, o.tls_key.c_str(), SSL_FILETYPE_PEM) != 1)
+      error = "cannot load server.tls.key " + o.tls_key + ": " + openssl_error();
+    else if (SSL_CTX_check_private_key(&ctx) != 1)
+      error = "server.tls.key does not match server.tls.cert: " + openssl_error();
+    return error.empty();
+  });
 }
 
 Request to_request(const httplib::Request& req, std::string body) {
@@ -49,19 +81,46 @@ void apply(const Response& from, httplib::Response& to) {
 struct HttpServer::Impl {
   ListenOptions options;
   Router router;
-  httplib::Server server;
+  std::string tls_error;
+  std::unique_ptr<httplib::Server> owned_server;
+  httplib::Server& server;
   std::atomic<int> listen_fd{-1};
   std::atomic<bool> started{false}, stopping{false}, finished{false};
 
   // Runs the router for one request whose body has been read.
+  Impl(ListenOptions o, Router r)
+      : options(std::move(o)),
+        router(std::move(r)),
+        owned_server(options.tls_cert.empty() ? std::make_unique<httplib::Server>()
+                                              : make_tls_server(options, tls_error)),
+        server(*owned_server) {}
+
   void handle(const httplib::Request& req, httplib::Response& res, std::string body) {
     auto request = to_request(req, std::move(body));
+    request.tls = !options.tls_cert.empty();
     apply(router.dispatch(request), res);
   }
 
+  // Limits checked before routing; nullopt when the request may proceed.
+  std::optional<Response> refusal(const httplib::Request& req) const {
+    if (BoundedPool::over_capacity()) {
+      auto r = error_response(503, "server_busy",
+                              "too many connections (server.maxConnections); retry shortly");
+      r.headers.emplace_back("Retry-After", "1");
+      r.headers.emplace_back("Connection", "close");
+      return r;
+    }
+    if (req.headers.size() > kMaxHeaderCount || header_bytes(req) > options.max_header_bytes)
+      return error_response(431, "headers_too_large",
+                            "request headers exceed " + std::to_string(kMaxHeaderCount) + " fields or " +
+                                std::to_string(options.max_header_bytes) + " bytes (server.maxHeaderBytes)");
+    return std::nullopt;
+  }
+
   void install() {
-    auto n = static_cast<std::size_t>(options.threads);
-    server.new_task_queue = [n] { return new httplib::ThreadPool(n); };
+    auto threads = static_cast<std::size_t>(options.threads);
+    auto waiting = static_cast<std::size_t>(std::max(0, options.max_connections - options.threads));
+    server.new_task_queue = [threads, waiting] { return new BoundedPool(threads, waiting); };
     server.set_socket_options([this](socket_t fd) {
       int yes = 1;
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
@@ -73,16 +132,19 @@ struct HttpServer::Impl {
     server.set_read_timeout(options.read_timeout);
     server.set_write_timeout(options.write_timeout);
     server.set_keep_alive_timeout(
-        std::max<time_t>(1, static_cast<time_t>(options.keep_alive_timeout.count() / 1000)));
+        std::max<time_t>(1, static_cast<time_t>(options.idle_timeout.count() / 1000)));
 
     // Request id and start time travel with the request through headers we set ourselves.
-    server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      auto refused = refusal(req);
       auto& mutable_req = const_cast<httplib::Request&>(req);
       mutable_req.set_header("X-Request-Id", request_id_from(req));
       mutable_req.set_header("X-Start-Ns", std::to_string(
           std::chrono::steady_clock::now().time_since_epoch().count()));
       res.set_header("X-Request-Id", req.get_header_value("X-Request-Id"));
-      return httplib::Server::HandlerResponse::Unhandled;
+      if (!refused) return httplib::Server::HandlerResponse::Unhandled;
+      apply(*refused, res);
+      return httplib::Server::HandlerResponse::Handled;
     });
 
     auto plain = [this](const httplib::Request& req, httplib::Response& res) {
@@ -139,28 +201,29 @@ struct HttpServer::Impl {
           spdlog::error("unhandled exception on {} {}: {}", req.method, req.path, what);
           apply(error_response(500, "internal_error", "internal error; see the server log"), res);
         });
-    server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    server.set_logger([name = options.name](const httplib::Request& req, const httplib::Response& res) {
       auto start = req.get_header_value("X-Start-Ns");
       double ms = 0;
       if (!start.empty()) {
         auto now = std::chrono::steady_clock::now().time_since_epoch().count();
         ms = static_cast<double>(now - std::stoll(start)) / 1e6;
       }
-      spdlog::info("{} {} {} {:.2f}ms id={} from={}", req.method, req.path, res.status, ms,
+      spdlog::info("{} {} {} {} {:.2f}ms id={} from={}", name, req.method, req.path, res.status, ms,
                    req.get_header_value("X-Request-Id"), req.remote_addr);
     });
   }
 };
 
-HttpServer::HttpServer(ListenOptions options, Router router) : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->router = std::move(router);
+HttpServer::HttpServer(ListenOptions options, Router router)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(router))) {
   impl_->install();
 }
 
 HttpServer::~HttpServer() { stop(); }
 
 Result<int> HttpServer::bind() {
+  if (!impl_->server.is_valid())
+    return fail(ErrorKind::config, impl_->tls_error.empty() ? "cannot set up TLS" : impl_->tls_error);
   int port = impl_->options.port == 0
                  ? impl_->server.bind_to_any_port(impl_->options.host)
                  : (impl_->server.bind_to_port(impl_->options.host, impl_->options.port)
@@ -169,7 +232,7 @@ Result<int> HttpServer::bind() {
   if (port <= 0)
     return fail(ErrorKind::config, "cannot listen on " + impl_->options.host + ":" +
                                        std::to_string(impl_->options.port) +
-                                       ": address in use or not available (server.host, server.port)");
+                                       ": address in use or not available (" + impl_->options.keys + ")");
   // cpp-httplib listens with a backlog of 5; listening again on the bound socket resizes it.
   if (int fd = impl_->listen_fd; fd >= 0) ::listen(fd, impl_->options.backlog);
   return port;

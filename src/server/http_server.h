@@ -13,15 +13,23 @@
 namespace sms::server {
 
 struct ListenOptions {
+  std::string name = "http";  // for log lines: "webhook", "admin"
+  std::string keys;           // the config keys that set host and port, for error messages
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port
   int threads = 8;
+  int max_connections = 512;  // served + waiting for a worker; more get 503 and are closed
   int backlog = 1024;
-  std::size_t max_body_bytes = 65536;
+  std::size_t max_body_bytes = 65536;    // 413 above
+  std::size_t max_header_bytes = 16384;  // names + values of all headers; 431 above
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::milliseconds write_timeout{10000};
-  std::chrono::milliseconds keep_alive_timeout{5000};
+  std::chrono::milliseconds idle_timeout{5000};
+  std::string tls_cert, tls_key;  // both set: HTTPS, TLS 1.2 or newer
 };
+
+// Fixed limits (documented in the README's SECURITY section).
+inline constexpr std::size_t kMaxHeaderCount = 100;  // 431 above
 
 class HttpServer {
  public:
@@ -30,7 +38,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and listens (TCP_NODELAY, SO_REUSEADDR, the configured backlog). Returns the port.
+  // Loads the TLS certificate if any, binds and listens (TCP_NODELAY, SO_REUSEADDR, the
+  // configured backlog). Returns the port.
   Result<int> bind();
   // Serves until stop(); returns when in-flight requests have finished.
   void run();

@@ -23,16 +23,30 @@ std::chrono::milliseconds duration_of(const config::Config& c, std::string_view 
   return parse_duration(c.str(key)).value_or(std::chrono::seconds(10));
 }
 
-ListenOptions listen_options(const config::Config& c) {
+// One listener's options: the webhook listener, or the admin one when `admin`.
+ListenOptions listen_options(const config::Config& c, bool admin) {
   ListenOptions o;
-  o.host = c.str("server.host");
-  o.port = static_cast<int>(c.integer("server.port"));
+  o.name = admin ? "admin" : "webhook";
+  o.keys = admin ? "server.adminHost, server.adminPort" : "server.host, server.port";
+  o.host = c.str(admin ? "server.adminHost" : "server.host");
+  o.port = static_cast<int>(c.integer(admin ? "server.adminPort" : "server.port"));
   o.threads = static_cast<int>(c.integer("server.threads"));
+  o.max_connections = static_cast<int>(c.integer("server.maxConnections"));
   o.backlog = static_cast<int>(c.integer("server.backlog"));
   o.max_body_bytes = static_cast<std::size_t>(c.integer("server.maxBodyBytes"));
+  o.max_header_bytes = static_cast<std::size_t>(c.integer("server.maxHeaderBytes"));
   o.read_timeout = duration_of(c, "server.readTimeout");
   o.write_timeout = duration_of(c, "server.writeTimeout");
+  o.idle_timeout = duration_of(c, "server.idleTimeout");
+  o.tls_cert = c.str("server.tls.cert");
+  o.tls_key = c.str("server.tls.key");
   return o;
+}
+
+Result<void> check_tls_config(const config::Config& c) {
+  if (c.str("server.tls.cert").empty() != c.str("server.tls.key").empty())
+    return fail(ErrorKind::config, "set both server.tls.cert and server.tls.key, or neither");
+  return {};
 }
 
 // The admin API needs a token; on first start we make one and keep it in the config file.
@@ -84,16 +98,23 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   config::LiveConfig live(loaded.effective);
   relay::Relay relay(**store, live);
   AppState state(std::move(loaded), **store, relay, live);
-  Router router;
-  add_health_routes(router, state);
-  add_config_routes(router, state);
-  add_twilio_routes(router, state);
-  add_infinity_routes(router, state);
+  // The webhook plane faces the internet; the admin plane (configuration) listens apart, on
+  // loopback by default, and still wants the admin token.
+  Router webhooks, admin;
+  add_health_routes(webhooks, state);
+  add_twilio_routes(webhooks, state);
+  add_infinity_routes(webhooks, state);
+  add_health_routes(admin, state);
+  add_config_routes(admin, state);
 
   const auto config = live.get();
-  HttpServer http(listen_options(*config), std::move(router));
+  if (auto tls = check_tls_config(*config); !tls) return std::unexpected(tls.error());
+  HttpServer http(listen_options(*config, false), std::move(webhooks));
+  HttpServer admin_http(listen_options(*config, true), std::move(admin));
   auto port = http.bind();
   if (!port) return std::unexpected(port.error());
+  auto admin_port = admin_http.bind();
+  if (!admin_port) return std::unexpected(admin_port.error());
   if (auto started = relay.start(); !started) return std::unexpected(started.error());
 
   for (const auto& w : unsigned_webhook_warnings(*config)) spdlog::warn("{}", w);
@@ -101,7 +122,9 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
     if (auto why = relay.blocked_reason(d); !why.empty())
       spdlog::warn("{} messages will stay queued: {}", store::to_string(d), why);
   spdlog::info("store {}", (dir / "outbox.db").string());
-  fmt::print(stderr, "listening on http://{}:{}\n", config->str("server.host"), *port);
+  const char* scheme = config->str("server.tls.cert").empty() ? "http" : "https";
+  fmt::print(stderr, "listening on {}://{}:{}\nadmin listening on {}://{}:{}\n", scheme,
+             config->str("server.host"), *port, scheme, config->str("server.adminHost"), *admin_port);
   std::fflush(stderr);
 
   std::thread signal_thread([&] {
@@ -109,8 +132,12 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
     sigwait(&signals, &sig);
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http.stop();
+    admin_http.stop();
   });
+  std::thread admin_thread([&] { admin_http.run(); });
   http.run();
+  admin_http.stop();
+  admin_thread.join();
   relay.stop();
   if (signal_thread.joinable()) {
     pthread_kill(signal_thread.native_handle(), SIGTERM);  // no-op if it already returned

@@ -95,13 +95,16 @@ TEST_CASE("every command and option in --help is in the man page and each comple
   }
 }
 
-TEST_CASE("every config key and env var is documented in the README and the man page", "[docs]") {
+TEST_CASE("every config key and env var is documented in the README, the man page and the completions", "[docs]") {
   auto readme = slurp("README.md");
   auto man = std::regex_replace(slurp("man/infinity-sms.1"), std::regex(R"(\\-)"), "-");
+  std::vector<std::string> completions = {slurp("completions/infinity-sms.bash"), slurp("completions/_infinity-sms"),
+                                          slurp("completions/infinity-sms.fish")};
   for (const auto& spec : sms::config::schema()) {
     INFO(spec.key);
     CHECK(readme.find("`" + std::string(spec.key) + "`") != std::string::npos);
     CHECK(man.find(std::string(spec.key)) != std::string::npos);
+    for (const auto& c : completions) CHECK(c.find(std::string(spec.key) + " ") != std::string::npos);
     if (!spec.env.empty()) {
       CHECK(readme.find(std::string(spec.env)) != std::string::npos);
       CHECK(man.find(std::string(spec.env)) != std::string::npos);

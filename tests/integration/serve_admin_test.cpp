@@ -67,9 +67,22 @@ TEST_CASE("the config API needs the admin token, masks, validates and applies li
   fakes::FakeInfinity inf2;
   Serve s(fake_config(tw, inf));
 
-  auto anon = s.client->Get("/api/configs");
+  auto anon = s.admin->Get("/api/configs");
   REQUIRE(anon);
   CHECK(anon->status == 401);
+  CHECK(anon->get_header_value("WWW-Authenticate") == "Bearer");
+  // The webhook listener does not serve the admin plane at all, token or not.
+  auto on_public = s.client->Get("/api/configs", {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  REQUIRE(on_public);
+  CHECK(on_public->status == 404);
+  auto post_public = s.client->Post("/api/configs", {{"Authorization", std::string("Bearer ") + kAdminToken}},
+                                    R"({"avaya":{"host":"https://evil.example.com"}})", "application/json");
+  REQUIRE(post_public);
+  CHECK(post_public->status == 404);
+  // The admin listener answers health and readiness too (for local checks).
+  auto admin_health = s.admin->Get("/api/health");
+  REQUIRE(admin_health);
+  CHECK(admin_health->status == 200);
   auto wrong = s.admin_get("/api/configs", "nope");
   REQUIRE(wrong);
   CHECK(wrong->status == 401);
@@ -107,7 +120,11 @@ TEST_CASE("the config API needs the admin token, masks, validates and applies li
   CHECK(in->status == 200);
   REQUIRE(inf2.wait_for(1, 5s, "/api/digital"));
   CHECK(inf.count("/api/digital") == 0);
-  CHECK(s.child->wait_for_line("audit: configuration changed", 2s));
+  auto audit = s.child->wait_for_line("audit: configuration changed", 2s);
+  REQUIRE(audit);
+  CHECK(audit->find("avaya.host") != std::string::npos);
+  CHECK(audit->find("127.0.0.1") != std::string::npos);  // the source address
+  CHECK(audit->find(inf2.url()) == std::string::npos);   // keys, never values
 }
 
 TEST_CASE("serve generates an admin token at first start", "[serve][admin]") {

@@ -60,17 +60,30 @@ class Serve {
     env_ = env;
     child = std::make_unique<fakes::Child>(
         std::vector<std::string>{"--config", dir.file("config.json"), "--log-level", "debug", "serve",
-                                 "--host", "127.0.0.1", "--port", "0", "--data-dir", dir.file("data")},
+                                 "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--data-dir", dir.file("data")},
         env);
-    auto line = child->wait_for_line("listening on http://", 10s);
+    auto line = child->wait_for_line("admin listening on ", 10s);
     INFO(child->output());
     REQUIRE(line);
-    port = std::stoi(line->substr(line->rfind(':') + 1));
-    client = std::make_unique<httplib::Client>("127.0.0.1", port);
-    client->set_read_timeout(5, 0);
+    admin_port = std::stoi(line->substr(line->rfind(':') + 1));
+    auto output = child->output();
+    auto webhook_line = output.substr(0, output.find("\nadmin listening on "));
+    webhook_line = webhook_line.substr(webhook_line.rfind('\n') + 1);
+    port = std::stoi(webhook_line.substr(webhook_line.rfind(':') + 1));
+    scheme = webhook_line.find("https://") != std::string::npos ? "https" : "http";
+    client = make_client(port);
+    admin = make_client(admin_port);
   }
 
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port); }
+  // A client for one of the listeners; with TLS it trusts only `ca_cert` (the test's certificate).
+  std::unique_ptr<httplib::Client> make_client(int to_port) const {
+    auto c = std::make_unique<httplib::Client>(scheme + "://127.0.0.1:" + std::to_string(to_port));
+    c->set_read_timeout(5, 0);
+    if (!ca_cert.empty()) c->set_ca_cert_path(ca_cert.c_str());
+    return c;
+  }
+
+  std::string base() const { return scheme + "://127.0.0.1:" + std::to_string(port); }
 
   // Signs (with `token`) and posts a Twilio form to `path`.
   httplib::Result post_twilio(const std::string& path, const sms::form::Fields& fields,
@@ -78,7 +91,7 @@ class Serve {
     httplib::Headers h;
     if (!token.empty())
       h.emplace("X-Twilio-Signature",
-                sms::twilio::compute_signature(token, "http://127.0.0.1:" + std::to_string(port) + path, fields));
+                sms::twilio::compute_signature(token, base() + path, fields));
     return client->Post(path.c_str(), h, sms::form::encode(fields), "application/x-www-form-urlencoded");
   }
 
@@ -89,10 +102,10 @@ class Serve {
   }
 
   httplib::Result admin_get(const std::string& path, const std::string& token = kAdminToken) {
-    return client->Get(path.c_str(), {{"Authorization", "Bearer " + token}});
+    return admin->Get(path.c_str(), {{"Authorization", "Bearer " + token}});
   }
   httplib::Result admin_post(const std::string& path, const json& body, const std::string& token = kAdminToken) {
-    return client->Post(path.c_str(), {{"Authorization", "Bearer " + token}}, body.dump(), "application/json");
+    return admin->Post(path.c_str(), {{"Authorization", "Bearer " + token}}, body.dump(), "application/json");
   }
 
   // The outbox as the running server sees it (SQLite allows a second connection).
@@ -116,8 +129,11 @@ class Serve {
 
   fakes::TempDir dir;
   std::unique_ptr<fakes::Child> child;
-  std::unique_ptr<httplib::Client> client;
-  int port = 0;
+  std::unique_ptr<httplib::Client> client;  // the webhook listener
+  std::unique_ptr<httplib::Client> admin;   // the admin listener
+  int port = 0, admin_port = 0;
+  std::string scheme = "http";
+  std::string ca_cert;  // TLS tests: the certificate clients trust
 
  private:
   std::map<std::string, std::string> env_;

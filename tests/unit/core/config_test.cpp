@@ -130,7 +130,7 @@ TEST_CASE("precedence is flags > env > env-file > file > defaults") {
   CHECK(l->effective.str("avaya.host") == "env.example");
   CHECK(l->effective.integer("server.port") == 1002);
   CHECK(l->effective.str("server.publicUrl") == "https://file.example");
-  CHECK(l->effective.integer("server.threads") == 8);
+  CHECK(l->effective.integer("server.threads") == 32);
   CHECK(config::source_of(l->layers, "server.host") == config::Source::flag);
   CHECK(config::source_of(l->layers, "avaya.host") == config::Source::env);
   CHECK(config::source_of(l->layers, "server.port") == config::Source::env_file);
