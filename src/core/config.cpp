@@ -21,7 +21,7 @@ std::vector<KeySpec> make_schema() {
       {"twilio.apiKey.sid", T::string, "", S::masked, "TWILIO_API_KEY_SID", "Twilio API key SID (SK...), preferred for sending"},
       {"twilio.apiKey.secret", T::string, "", S::secret, "TWILIO_API_KEY_SECRET", "Twilio API key secret"},
       {"twilio.isMockMode", T::boolean, false, S::plain, "", "send nothing to Twilio; record what would be sent"},
-      {"twilio.apiBaseUrl", T::url, "https://api.twilio.com", S::plain, "", "Twilio REST API base URL"},
+      {"twilio.apiBaseUrl", T::api_url, "https://api.twilio.com", S::plain, "", "Twilio REST API base URL"},
       {"twilio.validateSignature", T::boolean, true, S::plain, "", "false accepts unsigned Twilio webhooks"},
       {"avaya.host", T::host, "", S::plain, "AVAYA_INFINITY_HOST", "Infinity host, core.<tenant>.ec.avayacloud.com"},
       {"avaya.accountId", T::string, "", S::plain, "AVAYA_INFINITY_ACCOUNT_ID", "Infinity account id"},
@@ -117,13 +117,18 @@ std::string check_value(const KeySpec& spec, const json& v) {
     case T::url:
       if (!s.empty() && !parse_url(s)) return key + ": not an http(s) URL: " + quoted(spec, v);
       break;
-    case T::host:
-      if (!s.empty()) {
-        auto u = parse_url(normalize_base_url(s));
-        if (!u || !u->query.empty() || !(u->path.empty() || u->path == "/"))
-          return key + ": expected a host such as core.<tenant>.ec.avayacloud.com, got " + quoted(spec, v);
-      }
+    case T::api_url:
+    case T::host: {
+      if (s.empty()) break;
+      auto u = parse_url(spec.type == T::host ? normalize_base_url(s) : s);
+      if (!u) return key + ": not an http(s) URL: " + quoted(spec, v);
+      if (spec.type == T::host && (!u->query.empty() || !(u->path.empty() || u->path == "/")))
+        return key + ": expected a host such as core.<tenant>.ec.avayacloud.com, got " + quoted(spec, v);
+      if (!u->keeps_credentials_private())
+        return key + ": credentials are sent there, so it must be https:// (plain http:// only to "
+                     "localhost or 127.0.0.1), got " + quoted(spec, v);
       break;
+    }
     case T::duration:
       if (!parse_duration(s)) return key + ": not a duration like 500ms, 30s, 15m, 2h or 7d: " + quoted(spec, v);
       break;

@@ -18,7 +18,8 @@ enum class Type {
   boolean,
   integer,   // with min/max
   url,       // "" or an absolute http(s) URL
-  host,      // "" or a host name / base URL; a bare host gets https:// when used
+  api_url,   // an absolute URL credentials are sent to: https, or http to loopback only
+  host,      // "" or a host name / base URL credentials are sent to; a bare host gets https://
   duration,  // "500ms", "30s", "15m", "2h", "7d"
 };
 

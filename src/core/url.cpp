@@ -1,5 +1,7 @@
 #include "core/url.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -24,8 +26,13 @@ std::string Url::origin() const {
 
 bool Url::is_loopback() const {
   auto h = lower(host);
-  return h == "localhost" || h == "::1" || h.rfind("127.", 0) == 0;
+  if (h == "localhost" || h == "::1") return true;
+  // 127.0.0.0/8 as a dotted-quad literal only: "127.evil.example" is a DNS name anyone can own.
+  in_addr a{};
+  return inet_pton(AF_INET, h.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
+
+bool Url::keeps_credentials_private() const { return scheme == "https" || is_loopback(); }
 
 std::optional<Url> parse_url(std::string_view s) {
   auto sep = s.find("://");
@@ -68,7 +75,12 @@ std::optional<Url> parse_url(std::string_view s) {
       if (port.empty()) return std::nullopt;
     }
   }
-  if (u.host.empty() || u.host.find_first_of(" \t") != std::string::npos) return std::nullopt;
+  // Hosts never contain spaces, control characters or DEL (they would corrupt a request line).
+  if (u.host.empty() || std::any_of(u.host.begin(), u.host.end(), [](char c) {
+        auto b = static_cast<unsigned char>(c);
+        return b <= 0x20 || b == 0x7f;
+      }))
+    return std::nullopt;
   if (!port.empty()) {
     if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
       return std::nullopt;

@@ -19,7 +19,9 @@ struct Url {
   int effective_port() const { return port ? port : (scheme == "https" ? 443 : 80); }
   // scheme://[userinfo@]host[:port] with the port only when written.
   std::string origin() const;
-  bool is_loopback() const;  // localhost, 127.0.0.0/8, ::1
+  bool is_loopback() const;  // localhost, 127.0.0.0/8 literals, ::1
+  // https, or plain http to this machine only: the test for any URL credentials are sent to.
+  bool keeps_credentials_private() const;
 };
 
 // Parses an absolute http(s) URL; nullopt for anything else (no scheme, bad port, empty host).

@@ -54,7 +54,9 @@ std::optional<Response> check_twilio_signature(const Request& request, const for
   auto signature = request.header("X-Twilio-Signature");
   if (signature.empty())
     return error_response(401, "signature_missing", "X-Twilio-Signature header is missing");
-  if (!twilio::validate_signature({token}, signature, twilio_signed_url(request, config), fields,
+  // During a rotation the previous token is accepted too (Twilio may still sign with it).
+  const std::vector<std::string> tokens = {token, config.str("twilio.account.previousAuthToken")};
+  if (!twilio::validate_signature(tokens, signature, twilio_signed_url(request, config), fields,
                                   request.body))
     return error_response(403, "signature_mismatch",
                           "X-Twilio-Signature does not match; if the connector is behind a proxy "
@@ -72,8 +74,8 @@ std::optional<Response> check_infinity_signature(const Request& request,
                           "verified; set it to the connector's Webhook Secret (or "
                           "avaya.allowUnsignedWebhooks true to accept unsigned webhooks)");
   }
-  switch (infinity::check_signature({secret}, request.header("x-avaya-event-signature"),
-                                    request.body)) {
+  switch (infinity::check_signature({secret, config.str("avaya.previousWebhookSecret")},
+                                    request.header("x-avaya-event-signature"), request.body)) {
     case infinity::SignatureCheck::ok: return std::nullopt;
     case infinity::SignatureCheck::missing:
       return error_response(401, "signature_missing", "x-avaya-event-signature header is missing");

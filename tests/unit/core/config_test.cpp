@@ -62,6 +62,32 @@ TEST_CASE("patches are validated key by key with the fix in the message") {
   CHECK(config::check_patch({{"avaya", {{"host", "core.x.com"}}}, {"server", {{"port", 0}}}}).empty());
 }
 
+TEST_CASE("credentials never go over plain http to another machine") {
+  auto one = [](const json& patch) {
+    auto p = config::check_patch(patch);
+    return p.empty() ? std::string() : p.front();
+  };
+  CHECK(one({{"avaya", {{"host", "http://core.x.ec.avayacloud.com"}}}}).find("must be https://") != std::string::npos);
+  CHECK(one({{"avaya", {{"host", "http://127.evil.example:8080"}}}}).find("must be https://") != std::string::npos);
+  CHECK(one({{"twilio", {{"apiBaseUrl", "http://api.twilio.com"}}}}).find("must be https://") != std::string::npos);
+  CHECK(one({{"avaya", {{"host", "core.x.ec.avayacloud.com"}}}}).empty());  // https:// added
+  CHECK(one({{"avaya", {{"host", "http://127.0.0.1:8080"}}}, {"twilio", {{"apiBaseUrl", "http://localhost:9"}}}}).empty());
+  // server.publicUrl is where Twilio calls us; nothing secret is sent there, so http is allowed.
+  CHECK(one({{"server", {{"publicUrl", "http://example.com"}}}}).empty());
+}
+
+TEST_CASE("validation errors never echo a secret's value") {
+  auto problems = config::check_patch({{"avaya", {{"clientSecret", 12345678901}, {"webhookSecret", true}}},
+                                       {"server", {{"port", std::string(200, '9')}}}});
+  REQUIRE(problems.size() == 3);
+  std::string all;
+  for (auto& p : problems) all += p + "\n";
+  CHECK(all.find("12345678901") == std::string::npos);
+  CHECK(all.find("avaya.clientSecret: expected a string, got a number") != std::string::npos);
+  CHECK(all.find("got a boolean") != std::string::npos);
+  CHECK(all.find(std::string(100, '9')) == std::string::npos);  // long values are cut
+}
+
 TEST_CASE("command-line values are typed per key") {
   CHECK(*config::parse_value("server.port", "9000") == 9000);
   CHECK(*config::parse_value("twilio.isMockMode", "yes") == true);

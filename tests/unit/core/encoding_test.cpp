@@ -36,8 +36,15 @@ TEST_CASE("URLs parse into their parts") {
   CHECK(v6->is_loopback());
   CHECK(parse_url("http://127.0.0.5/")->is_loopback());
   CHECK_FALSE(parse_url("https://api.twilio.com")->is_loopback());
+  CHECK_FALSE(parse_url("http://127.evil.example/")->is_loopback());  // a DNS name, not 127/8
+  CHECK_FALSE(parse_url("http://127.0.0.1.nip.io/")->is_loopback());
+  CHECK(parse_url("http://LOCALHOST:8/")->is_loopback());
+  CHECK(parse_url("https://core.acme.ec.avayacloud.com")->keeps_credentials_private());
+  CHECK(parse_url("http://127.0.0.1:9")->keeps_credentials_private());
+  CHECK_FALSE(parse_url("http://core.acme.ec.avayacloud.com")->keeps_credentials_private());
+  CHECK_FALSE(parse_url("http://10.0.0.5:8080")->keeps_credentials_private());
   CHECK(parse_url("https://api.twilio.com")->effective_port() == 443);
-  for (const char* bad : {"ftp://x", "example.com", "http://", "http://h:0", "http://h:70000", "http://h:12a", "http://h:", "http://a b"})
+  for (const char* bad : {"ftp://x", "example.com", "http://", "http://h:0", "http://h:70000", "http://h:12a", "http://h:", "http://a b", "http://a\rb/", "http://a\x01b", "http://a\x7f"})
     CHECK_FALSE(parse_url(bad));
   CHECK(normalize_base_url("core.acme.ec.avayacloud.com/") == "https://core.acme.ec.avayacloud.com");
   CHECK(normalize_base_url("http://127.0.0.1:9") == "http://127.0.0.1:9");
