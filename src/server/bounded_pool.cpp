@@ -1,56 +1,79 @@
 #include "server/bounded_pool.h"
 
+#include <algorithm>
+
 namespace sms::server {
 namespace {
+
 thread_local bool tl_over_capacity = false;
+
+// Enough to answer a burst of refused connections quickly without a thread per connection.
+constexpr std::size_t kRejecterThreads = 2;
+constexpr std::size_t kRejecterQueue = 64;
+
 }  // namespace
 
-BoundedPool::BoundedPool(std::size_t threads, std::size_t max_waiting) : max_waiting_(max_waiting) {
-  for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+BoundedPool::Crew::Crew(std::size_t n, std::size_t limit_, bool over_capacity_)
+    : limit(limit_), over_capacity(over_capacity_) {
+  for (std::size_t i = 0; i < n; ++i)
+    threads.emplace_back([this] {
+      tl_over_capacity = over_capacity;
+      for (;;) {
+        std::function<void()> fn;
+        {
+          std::unique_lock lock(mutex);
+          ready.wait(lock, [this] { return stopping || !waiting.empty(); });
+          if (waiting.empty()) return;  // stopping with nothing left to serve
+          fn = std::move(waiting.front());
+          waiting.pop_front();
+          ++running;
+        }
+        fn();
+        std::lock_guard lock(mutex);
+        --running;
+      }
+    });
 }
+
+bool BoundedPool::Crew::try_push(std::function<void()>& fn) {
+  {
+    std::lock_guard lock(mutex);
+    if (stopping || running + waiting.size() >= limit) return false;
+    waiting.push_back(std::move(fn));
+  }
+  ready.notify_one();
+  return true;
+}
+
+void BoundedPool::Crew::stop() {
+  {
+    std::lock_guard lock(mutex);
+    stopping = true;
+  }
+  ready.notify_all();
+  for (auto& t : threads)
+    if (t.joinable()) t.join();
+  threads.clear();
+}
+
+BoundedPool::BoundedPool(std::size_t threads, std::size_t max_connections)
+    : workers_(threads, std::max(threads, max_connections), false),
+      rejecters_(kRejecterThreads, kRejecterThreads + kRejecterQueue, true) {}
 
 BoundedPool::~BoundedPool() { shutdown(); }
 
 void BoundedPool::enqueue(std::function<void()> fn) {
-  {
-    std::lock_guard lock(mutex_);
-    if (waiting_.size() < max_waiting_ && !shutting_down_) {
-      waiting_.push_back(std::move(fn));
-      ready_.notify_one();
-      return;
-    }
-  }
+  if (workers_.try_push(fn) || rejecters_.try_push(fn)) return;
   tl_over_capacity = true;
   fn();
   tl_over_capacity = false;
 }
 
 void BoundedPool::shutdown() {
-  {
-    std::lock_guard lock(mutex_);
-    if (shutting_down_ && workers_.empty()) return;
-    shutting_down_ = true;
-  }
-  ready_.notify_all();
-  for (auto& w : workers_)
-    if (w.joinable()) w.join();
-  workers_.clear();
+  workers_.stop();
+  rejecters_.stop();
 }
 
 bool BoundedPool::over_capacity() { return tl_over_capacity; }
-
-void BoundedPool::work() {
-  for (;;) {
-    std::function<void()> fn;
-    {
-      std::unique_lock lock(mutex_);
-      ready_.wait(lock, [this] { return shutting_down_ || !waiting_.empty(); });
-      if (waiting_.empty()) return;  // shutting down with nothing left to serve
-      fn = std::move(waiting_.front());
-      waiting_.pop_front();
-    }
-    fn();
-  }
-}
 
 }  // namespace sms::server

@@ -1,8 +1,10 @@
-// cpp-httplib's task queue for one listener: `threads` workers serve connections, at most
-// `max_connections - threads` more wait for a worker. A connection beyond that is not queued
-// (an unbounded queue lets a flood exhaust memory and delay every webhook behind it): it is
-// processed on the accepting thread with `over_capacity()` true, so the request handler answers
-// 503 with Connection: close at once. Internal to http_server.cpp (it includes httplib.h).
+// cpp-httplib's task queue for one listener. `threads` workers serve connections and at most
+// `max_connections` are admitted (served or waiting for a worker). A connection beyond that is
+// not queued behind the others (an unbounded queue lets a flood exhaust memory and delay every
+// webhook): a small separate crew serves it with `over_capacity()` true, so the request handler
+// answers 503 with Connection: close. Only when that crew is also saturated does the accepting
+// thread serve the connection itself, which slows accepting: back-pressure into the kernel's
+// listen backlog. Internal to http_server.cpp (it includes httplib.h).
 #pragma once
 
 #include <httplib.h>
@@ -18,7 +20,7 @@ namespace sms::server {
 
 class BoundedPool : public httplib::TaskQueue {
  public:
-  BoundedPool(std::size_t threads, std::size_t max_waiting);
+  BoundedPool(std::size_t threads, std::size_t max_connections);
   ~BoundedPool() override;
   BoundedPool(const BoundedPool&) = delete;
   BoundedPool& operator=(const BoundedPool&) = delete;
@@ -30,14 +32,24 @@ class BoundedPool : public httplib::TaskQueue {
   static bool over_capacity();
 
  private:
-  void work();
+  // Threads taking tasks from one queue; `limit` bounds tasks running or waiting.
+  struct Crew {
+    Crew(std::size_t threads, std::size_t limit, bool over_capacity);
+    bool try_push(std::function<void()>& fn);  // false when full or stopping
+    void stop();                               // runs what is queued, then joins
 
-  const std::size_t max_waiting_;
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> waiting_;
-  bool shutting_down_ = false;
-  std::vector<std::thread> workers_;
+    const std::size_t limit;
+    const bool over_capacity;
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<std::function<void()>> waiting;
+    std::size_t running = 0;
+    bool stopping = false;
+    std::vector<std::thread> threads;
+  };
+
+  Crew workers_;
+  Crew rejecters_;
 };
 
 }  // namespace sms::server

@@ -119,8 +119,8 @@ struct HttpServer::Impl {
 
   void install() {
     auto threads = static_cast<std::size_t>(options.threads);
-    auto waiting = static_cast<std::size_t>(std::max(0, options.max_connections - options.threads));
-    server.new_task_queue = [threads, waiting] { return new BoundedPool(threads, waiting); };
+    auto admitted = static_cast<std::size_t>(options.max_connections);
+    server.new_task_queue = [threads, admitted] { return new BoundedPool(threads, admitted); };
     server.set_socket_options([this](socket_t fd) {
       int yes = 1;
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);

@@ -10,6 +10,9 @@
 namespace sms::server {
 namespace {
 
+// Twilio sends about 20 fields, plus two per media item (at most 10): far below this.
+constexpr std::size_t kMaxFormFields = 256;
+
 bool is_form(const Request& r) {
   return r.header("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
 }
@@ -20,6 +23,9 @@ std::expected<form::Fields, Response> signed_form(const Request& request, const 
     return std::unexpected(error_response(415, "unsupported_media_type",
                                           "Twilio webhooks must be application/x-www-form-urlencoded"));
   auto fields = form::parse(request.body);
+  if (fields.size() > kMaxFormFields)
+    return std::unexpected(error_response(
+        413, "too_many_fields", "a Twilio webhook has at most " + std::to_string(kMaxFormFields) + " form fields"));
   if (auto rejection = check_twilio_signature(request, fields, config)) return std::unexpected(*rejection);
   return fields;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "core/config.h"
 #include "core/form.h"
 #include "fakes/fake_infinity.h"
 #include "fakes/fake_twilio.h"
@@ -53,6 +54,7 @@ class Serve {
     if (write_config) {
       std::ofstream(dir.file("config.json")) << config.dump(2);
     }
+    if (const auto* cert = sms::config::get_dotted(config, "server.tls.cert")) ca_cert = cert->get<std::string>();
     start(std::move(env));
   }
 
