@@ -4,7 +4,7 @@
 
 #include <cctype>
 
-#include "core/json_depth.h"
+#include "core/json_input.h"
 
 namespace sms::infinity {
 namespace {
@@ -25,28 +25,42 @@ Result<std::string> phone(const json& v, const std::string& name) {
   return std::unexpected(invalid(name + " must be a string"));
 }
 
-std::string optional_string(const json& j, const char* name) {
-  return j.contains(name) && j[name].is_string() ? j[name].get<std::string>() : "";
+// A field that may be absent or null, but is a string when given.
+Result<std::string> optional_string(const json& j, const std::string& name, const std::string& path) {
+  if (!j.contains(name) || j[name].is_null()) return "";
+  if (!j[name].is_string()) return std::unexpected(invalid(path + " must be a string"));
+  return j[name].get<std::string>();
 }
+
+// Phone numbers and addresses are short; anything longer is not a number we can send to.
+constexpr std::size_t kMaxAddress = 64;
 
 }  // namespace
 
 Result<Event> parse_event(std::string_view body) {
-  if (json_nested_deeper_than(body)) return std::unexpected(invalid("JSON nested deeper than 64 levels"));
-  auto j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) return std::unexpected(invalid("body is not valid JSON"));
+  auto parsed = parse_untrusted_json(body);
+  if (!parsed) return std::unexpected(parsed.error());
+  const json& j = *parsed;
   if (!j.is_object()) return std::unexpected(invalid("body must be a JSON object"));
   if (!j.contains("eventType") || !j["eventType"].is_string() || j["eventType"].get<std::string>().empty())
     return std::unexpected(invalid("eventType is required and must be a string"));
   Event e;
   e.event_type = lower(j["eventType"].get<std::string>());
-  e.event_id = optional_string(j, "eventId");
-  e.message_id = optional_string(j, "messageId");
-  e.connector_id = optional_string(j, "connectorId");
-  e.account_id = optional_string(j, "accountId");
-  e.conversation_session_id = optional_string(j, "conversationSessionId");
-  e.channel = lower(optional_string(j, "channel"));
-  if (j.contains("sender") && j["sender"].is_object()) e.sender_type = lower(optional_string(j["sender"], "type"));
+  for (auto [name, field] : {std::pair{"eventId", &e.event_id}, std::pair{"messageId", &e.message_id},
+                             std::pair{"connectorId", &e.connector_id}, std::pair{"accountId", &e.account_id},
+                             std::pair{"conversationSessionId", &e.conversation_session_id},
+                             std::pair{"channel", &e.channel}}) {
+    auto v = optional_string(j, name, name);
+    if (!v) return std::unexpected(v.error());
+    *field = *v;
+  }
+  e.channel = lower(e.channel);
+  if (j.contains("sender") && !j["sender"].is_null()) {
+    if (!j["sender"].is_object()) return std::unexpected(invalid("sender must be an object"));
+    auto type = optional_string(j["sender"], "type", "sender.type");
+    if (!type) return std::unexpected(type.error());
+    e.sender_type = lower(*type);
+  }
   if (e.event_type != "messages") return e;
 
   if (e.event_id.empty() && e.message_id.empty()) return std::unexpected(invalid("eventId or messageId is required"));
@@ -62,12 +76,14 @@ Result<Event> parse_event(std::string_view body) {
     auto to = phone(t, "headers.to[]");
     if (!to) return std::unexpected(to.error());
     if (to->empty()) return std::unexpected(invalid("headers.to[] must not be empty"));
+    if (to->size() > kMaxAddress) return std::unexpected(invalid("headers.to[] is too long for a phone number"));
     e.to.push_back(*to);
   }
   if (!j.contains("body") || !j["body"].is_object() || !j["body"].contains("text") || !j["body"]["text"].is_string())
     return std::unexpected(invalid("body.text is required and must be a string"));
   e.text = j["body"]["text"].get<std::string>();
   if (e.from.empty()) return std::unexpected(invalid("headers.from must not be empty"));
+  if (e.from.size() > kMaxAddress) return std::unexpected(invalid("headers.from is too long for a phone number"));
   return e;
 }
 

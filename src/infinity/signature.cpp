@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.h"
-#include "core/json_depth.h"
+#include "core/json_input.h"
 
 namespace sms::infinity {
 namespace {

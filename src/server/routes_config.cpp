@@ -2,7 +2,7 @@
 // POST applies a partial update, persists it to the config file and applies it live.
 #include <spdlog/spdlog.h>
 
-#include "core/json_depth.h"
+#include "core/json_input.h"
 #include "server/routes.h"
 #include "server/webhook_auth.h"
 
@@ -35,10 +35,10 @@ void drop_masked_echoes(nlohmann::json& patch, const config::Config& current) {
 }
 
 Response update(AppState& state, const Request& request) {
-  if (json_nested_deeper_than(request.body))
-    return error_response(400, "invalid_json", "JSON nested deeper than 64 levels");
-  auto patch = nlohmann::json::parse(request.body, nullptr, false);
-  if (patch.is_discarded() || !patch.is_object())
+  auto parsed = parse_untrusted_json(request.body);
+  if (!parsed) return error_response(400, "invalid_json", parsed.error().message);
+  auto patch = std::move(*parsed);
+  if (!patch.is_object())
     return error_response(400, "invalid_json", "the body must be a JSON object like GET /api/configs' \"config\"");
   std::lock_guard lock(state.config_mutex);
   drop_masked_echoes(patch, *state.live.get());

@@ -19,6 +19,18 @@ Result<int> count_field(const form::Fields& f, const char* name) {
   return std::stoi(v);
 }
 
+// Every field is text we relay or store as JSON: it must be UTF-8 (Twilio always sends UTF-8).
+Result<void> check_utf8(const form::Fields& f) {
+  for (const auto& [name, value] : f)
+    if (!text::valid_utf8(name) || !text::valid_utf8(value))
+      return std::unexpected(invalid("form field " + (text::valid_utf8(name) ? name : std::string("?")) +
+                                     " is not valid UTF-8"));
+  return {};
+}
+
+// SIDs are 34 characters and addresses (E.164, short codes, "whatsapp:+...") far below this.
+constexpr std::size_t kMaxIdentifier = 64;
+
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -27,9 +39,13 @@ std::string lower(std::string s) {
 }  // namespace
 
 Result<InboundSms> parse_inbound(const form::Fields& f) {
+  if (auto utf8 = check_utf8(f); !utf8) return std::unexpected(utf8.error());
   InboundSms sms;
-  for (const char* required : {"MessageSid", "From", "To"})
-    if (form::value(f, required).empty()) return std::unexpected(invalid(std::string(required) + " is required"));
+  for (const char* required : {"MessageSid", "From", "To"}) {
+    auto v = form::value(f, required);
+    if (v.empty()) return std::unexpected(invalid(std::string(required) + " is required"));
+    if (v.size() > kMaxIdentifier) return std::unexpected(invalid(std::string(required) + " is too long"));
+  }
   sms.message_sid = form::value(f, "MessageSid");
   sms.account_sid = form::value(f, "AccountSid");
   sms.from = form::value(f, "From");
@@ -54,12 +70,14 @@ Result<InboundSms> parse_inbound(const form::Fields& f) {
 }
 
 Result<StatusCallback> parse_status(const form::Fields& f) {
+  if (auto utf8 = check_utf8(f); !utf8) return std::unexpected(utf8.error());
   StatusCallback s;
   s.message_sid = form::value(f, "MessageSid");
   if (s.message_sid.empty()) s.message_sid = form::value(f, "SmsSid");
   s.status = lower(form::has(f, "MessageStatus") ? form::value(f, "MessageStatus") : form::value(f, "SmsStatus"));
   s.error_code = form::value(f, "ErrorCode");
   if (s.message_sid.empty()) return std::unexpected(invalid("MessageSid is required"));
+  if (s.message_sid.size() > kMaxIdentifier) return std::unexpected(invalid("MessageSid is too long"));
   if (s.status.empty()) return std::unexpected(invalid("MessageStatus is required"));
   return s;
 }

@@ -130,6 +130,13 @@ TEST_CASE("inbound and status webhooks are validated") {
   CHECK_FALSE(twilio::parse_inbound(no_body));
   form::Fields long_geo{{"MessageSid", "SM1"}, {"From", "+1"}, {"To", "+2"}, {"Body", "x"}, {"ToCity", std::string(300, 'c')}};
   CHECK(twilio::parse_inbound(long_geo)->geo.at("toCity").size() == 256);
+  form::Fields bad_utf8{{"MessageSid", "SM1"}, {"From", "+1"}, {"To", "+2"}, {"Body", "caf\xc3"}};
+  auto u = twilio::parse_inbound(bad_utf8);
+  REQUIRE_FALSE(u);
+  CHECK(u.error().message.find("Body is not valid UTF-8") != std::string::npos);
+  form::Fields long_from{{"MessageSid", "SM1"}, {"From", std::string(65, '1')}, {"To", "+2"}, {"Body", "x"}};
+  CHECK_FALSE(twilio::parse_inbound(long_from));
+  CHECK_FALSE(twilio::parse_status({{"MessageSid", "SM\xff"}, {"MessageStatus", "sent"}}));
 
   auto s = twilio::parse_status({{"SmsSid", "SM9"}, {"SmsStatus", "sent"}, {"MessageStatus", "Delivered"}, {"ErrorCode", "30003"}});
   REQUIRE(s);
