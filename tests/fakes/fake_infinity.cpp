@@ -52,6 +52,7 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
                              {"owner", {connector_id_}}, {"jti", ++issued_}};
     auto token = base64url(R"({"alg":"none","typ":"JWT"})") + "." + base64url(claims.dump()) + ".x";
     valid_tokens_.push_back(token);
+    all_tokens_.push_back(token);
     res.set_content(nlohmann::json{{"access_token", token}, {"expires_in", expires_in_}, {"token_type", "Bearer"},
                                    {"scope", "email profile"}}.dump(),
                     "application/json");
@@ -99,6 +100,11 @@ void FakeInfinity::revoke_tokens() {
 int FakeInfinity::tokens_issued() const {
   std::lock_guard lock(state_mutex_);
   return issued_;
+}
+
+std::vector<std::string> FakeInfinity::tokens() const {
+  std::lock_guard lock(state_mutex_);
+  return all_tokens_;
 }
 
 std::vector<FakeInfinity::Delivered> FakeInfinity::messages() const {

@@ -24,6 +24,7 @@ class FakeInfinity : public FakeUpstream {
   void set_account_path_enabled(bool on);      // false: the account-scoped path answers 404
   void revoke_tokens();                        // every token issued so far now gets 401
   int tokens_issued() const;
+  std::vector<std::string> tokens() const;     // every token issued, revoked ones included
 
   // Send Message bodies accepted (200), in order, with the path they came on.
   struct Delivered {
@@ -38,6 +39,7 @@ class FakeInfinity : public FakeUpstream {
   int expires_in_ = 900;
   bool account_path_ = true;
   std::vector<std::string> valid_tokens_;
+  std::vector<std::string> all_tokens_;
   int issued_ = 0;
   std::vector<Delivered> delivered_;
 };
