@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/clock.h"
+#include "core/text.h"
 #include "core/url.h"
 
 namespace sms::config {
@@ -88,7 +89,7 @@ std::string unknown_key(std::string_view key) {
 std::string quoted(const json& v) {
   if (v.is_object()) return "an object";
   if (v.is_array()) return "an array";
-  auto text = v.dump();
+  auto text = v.dump(-1, ' ', false, json::error_handler_t::replace);  // invalid UTF-8 shown as U+FFFD
   return text.size() > 80 ? text.substr(0, 77) + "..." : text;
 }
 
@@ -113,6 +114,7 @@ std::string check_value(const KeySpec& spec, const json& v) {
   }
   if (!v.is_string()) return key + ": expected a string, got " + quoted(spec, v);
   auto s = v.get<std::string>();
+  if (!text::valid_utf8(s)) return key + ": not valid UTF-8";
   switch (spec.type) {
     case T::url:
       if (!s.empty() && !parse_url(s)) return key + ": not an http(s) URL: " + quoted(spec, v);

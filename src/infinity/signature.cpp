@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 #include "core/crypto.h"
 #include "core/json_input.h"
 
@@ -36,6 +38,10 @@ void append_string(std::string& out, const std::string& s) {
   out.push_back('"');
 }
 
+// An integral double JavaScript prints without a fraction; checked before any cast (casting
+// 1e300 to an integer is undefined behaviour).
+bool is_safe_integer(double d) { return std::fabs(d) <= 9007199254740992.0 && d == std::trunc(d); }
+
 void append(std::string& out, const nlohmann::ordered_json& j) {
   if (j.is_object()) {
     out.push_back('{');
@@ -57,7 +63,7 @@ void append(std::string& out, const nlohmann::ordered_json& j) {
     out.push_back(']');
   } else if (j.is_string()) {
     append_string(out, j.get<std::string>());
-  } else if (j.is_number_float() && j.get<double>() == static_cast<double>(static_cast<std::int64_t>(j.get<double>()))) {
+  } else if (j.is_number_float() && is_safe_integer(j.get<double>())) {
     out += std::to_string(static_cast<std::int64_t>(j.get<double>()));  // JS prints 1.0 as 1
   } else {
     out += j.dump();

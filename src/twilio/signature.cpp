@@ -26,10 +26,12 @@ std::pair<std::string, std::string> port_variants(std::string_view url) {
   auto userinfo = at == std::string::npos ? "" : authority.substr(0, at + 1);
   auto hostport = at == std::string::npos ? authority : authority.substr(at + 1);
   auto colon = hostport.rfind(':');
-  if (colon != std::string::npos && hostport.find(']', colon) == std::string::npos)
-    hostport = hostport.substr(0, colon);
+  bool port_written = colon != std::string::npos && hostport.find(']', colon) == std::string::npos;
+  if (port_written) hostport = hostport.substr(0, colon);
   auto without = prefix + userinfo + hostport + rest;
-  auto with = prefix + userinfo + hostport + ":" + std::to_string(parsed->effective_port()) + rest;
+  // A written port is kept exactly as written ("0443" stays "0443"): that is what was signed.
+  auto with = port_written ? std::string(url)
+                           : prefix + userinfo + hostport + ":" + std::to_string(parsed->effective_port()) + rest;
   return {without, with};
 }
 

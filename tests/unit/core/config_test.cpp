@@ -76,6 +76,18 @@ TEST_CASE("credentials never go over plain http to another machine") {
   CHECK(one({{"server", {{"publicUrl", "http://example.com"}}}}).empty());
 }
 
+TEST_CASE("values that are not UTF-8 are refused, not thrown on (fuzzer finding)") {
+  // An integer key given bytes that are not UTF-8 used to make the error message's JSON dump throw.
+  auto port = config::parse_value("server.port", "\xff\xfe");
+  REQUIRE_FALSE(port);
+  CHECK(port.error().message.find("server.port: expected an integer") != std::string::npos);
+  auto sid = config::parse_value("twilio.account.sid", "AC\xc3");
+  REQUIRE_FALSE(sid);
+  CHECK(sid.error().message == "twilio.account.sid: not valid UTF-8");
+  auto env = config::env_overrides({{"PORT", "\xff"}});
+  CHECK_FALSE(env);
+}
+
 TEST_CASE("validation errors never echo a secret's value") {
   auto problems = config::check_patch({{"avaya", {{"clientSecret", 12345678901}, {"webhookSecret", true}}},
                                        {"server", {{"port", std::string(200, '9')}}}});

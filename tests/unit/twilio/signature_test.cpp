@@ -55,6 +55,10 @@ TEST_CASE("ports are added or removed as Twilio's helpers do") {
   CHECK(twilio::validate_signature({"12345"}, "RSOYDt4T1cUTdK1PDd93/VVr8B8=", "https://mycompany.com:1234/myapp.php?foo=1&bar=2", P));
   CHECK(twilio::validate_signature({"12345"}, "kvajT1Ptam85bY51eRf/AJRuM3w=", U, P));
   CHECK(twilio::validate_signature({"12345"}, "0ZXoZLH/DfblKGATFgpif+LLRf4=", "http://mycompany.com/myapp.php?foo=1&bar=2", P));
+  // A port written with a leading zero is signed as written (fuzzer finding: it was rewritten to
+  // "579" before comparing, so a correct signature failed).
+  const std::string odd = "https://example.com:0579/cb?x=1";
+  CHECK(twilio::validate_signature({"12345"}, twilio::compute_signature("12345", odd, P), odd, P));
 }
 
 TEST_CASE("tampering, wrong signatures and wrong tokens fail; rotation tokens pass") {
