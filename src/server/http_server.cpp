@@ -27,6 +27,20 @@ std::string request_id_from(const httplib::Request& req) {
   return sane ? id : crypto::random_hex(8);
 }
 
+// The errors cpp-httplib answers before our handlers run, in our JSON shape.
+Response http_layer_error(int status) {
+  switch (status) {
+    case 400:
+      return error_response(400, "bad_request",
+                            "malformed request line or headers (one header line is at most 8,192 bytes)");
+    case 413: return error_response(413, "payload_too_large", "request body too large (server.maxBodyBytes)");
+    case 414: return error_response(414, "uri_too_long", "request line over 8,192 bytes");
+    default:
+      return error_response(status, "http_error",
+                            "request rejected by the HTTP layer (HTTP " + std::to_string(status) + ")");
+  }
+}
+
 std::size_t header_bytes(const httplib::Request& req) {
   std::size_t n = 0;
   for (const auto& [k, v] : req.headers) n += k.size() + v.size() + 4;  // ": " and CRLF
@@ -183,10 +197,7 @@ struct HttpServer::Impl {
     server.set_error_handler(httplib::Server::HandlerWithResponse(
         [](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      auto code = res.status == 413 ? "payload_too_large" : "http_error";
-      apply(error_response(res.status, code,
-                           "request rejected by the HTTP layer (HTTP " + std::to_string(res.status) + ")"),
-            res);
+      apply(http_layer_error(res.status), res);
       return httplib::Server::HandlerResponse::Handled;
     }));
     server.set_exception_handler(

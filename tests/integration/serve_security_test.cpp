@@ -196,6 +196,12 @@ TEST_CASE("header, URL and form limits answer 4xx and the server keeps serving",
   auto long_url = s.client->Get(("/api/health?" + std::string(9000, 'q')).c_str());
   REQUIRE(long_url);
   CHECK(long_url->status == 414);
+  CHECK(json::parse(long_url->body)["error"]["code"] == "uri_too_long");
+
+  auto long_line = s.client->Get("/api/health", {{"X-Long", std::string(10000, 'l')}});
+  REQUIRE(long_line);
+  CHECK(long_line->status == 400);
+  CHECK(json::parse(long_line->body)["error"]["code"] == "bad_request");
 
   sms::form::Fields fields = real_inbound();
   for (int i = 0; i < 300; ++i) fields.emplace_back("F" + std::to_string(i), "v");
