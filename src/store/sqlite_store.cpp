@@ -3,7 +3,9 @@
 // may lose the last commits on power loss); a webhook is acknowledged only after its commit.
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <mutex>
+#include <vector>
 
 #include "core/clock.h"
 #include "store/sqlite.h"
@@ -93,24 +95,31 @@ class SqliteStore final : public Store {
     });
   }
 
+  // Group commit: concurrent enqueues share one transaction and so one fsync. The first caller
+  // to find no batch in progress commits everything queued so far, its own request included;
+  // the others wait for that commit (or lead the next one). Each request runs in its own
+  // savepoint, so one failing request does not undo the others; none returns before the commit
+  // that holds it is durable.
   Result<Enqueued> enqueue(const std::string& key, const std::vector<NewMessage>& messages) override {
-    return run([&] {
-      Transaction tx(db_);
-      auto now = unix_ms_now();
-      Statement claim(db_, "INSERT INTO dedupe(key, created_ms) VALUES(?1, ?2) ON CONFLICT(key) DO NOTHING");
-      claim.bind(1, key).bind(2, now).step();
-      if (sqlite3_changes(db_) == 0) return Enqueued::duplicate;  // the transaction rolls back
-      Statement insert(db_,
-                       "INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, "
-                       "updated_ms, next_attempt_ms) VALUES(?1, 'queued', ?2, ?3, ?4, ?5, ?5, ?5)");
-      for (const auto& m : messages) {
-        insert.bind(1, to_string(m.direction)).bind(2, m.conversation).bind(3, m.source_id).bind(4, m.payload.dump());
-        insert.bind(5, now).step();
-        insert.reset();
+    PendingEnqueue me{key, messages};
+    std::unique_lock lock(batch_mutex_);
+    pending_.push_back(&me);
+    while (!me.done) {
+      if (batch_running_) {
+        batch_done_.wait(lock);
+        continue;
       }
-      tx.commit();
-      return Enqueued::stored;
-    });
+      batch_running_ = true;
+      std::vector<PendingEnqueue*> batch;
+      batch.swap(pending_);
+      lock.unlock();
+      commit_batch(batch);
+      lock.lock();
+      for (auto* p : batch) p->done = true;
+      batch_running_ = false;
+      batch_done_.notify_all();
+    }
+    return me.result;
   }
 
   Result<std::vector<Message>> claim_due(Direction d, std::int64_t now_ms, std::size_t limit) override {
@@ -286,6 +295,57 @@ class SqliteStore final : public Store {
     }
   }
 
+  struct PendingEnqueue {
+    const std::string& key;
+    const std::vector<NewMessage>& messages;
+    Result<Enqueued> result = Enqueued::stored;
+    bool done = false;
+  };
+
+  // Rolls one request of a batch back to its savepoint; the error it returns.
+  Error undo_request(Statement& claim, Statement& insert, const std::string& why) {
+    claim.reset();
+    insert.reset();
+    sqlite::exec(db_, "ROLLBACK TO enqueue; RELEASE enqueue");
+    return make_error(ErrorKind::internal, "store " + file_.string() + ": " + why);
+  }
+
+  void commit_batch(const std::vector<PendingEnqueue*>& batch) {
+    auto committed = run([&] {
+      Transaction tx(db_);
+      auto now = unix_ms_now();
+      Statement claim(db_, "INSERT INTO dedupe(key, created_ms) VALUES(?1, ?2) ON CONFLICT(key) DO NOTHING");
+      Statement insert(db_,
+                       "INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, "
+                       "updated_ms, next_attempt_ms) VALUES(?1, 'queued', ?2, ?3, ?4, ?5, ?5, ?5)");
+      for (auto* p : batch) {
+        sqlite::exec(db_, "SAVEPOINT enqueue");
+        try {
+          claim.bind(1, p->key).bind(2, now).step();
+          claim.reset();
+          if (sqlite3_changes(db_) == 0) {
+            p->result = Enqueued::duplicate;
+          } else {
+            for (const auto& m : p->messages) {
+              insert.bind(1, to_string(m.direction)).bind(2, m.conversation).bind(3, m.source_id);
+              insert.bind(4, m.payload.dump()).bind(5, now).step();
+              insert.reset();
+            }
+            p->result = Enqueued::stored;
+          }
+          sqlite::exec(db_, "RELEASE enqueue");
+        } catch (const Failure& e) {
+          p->result = std::unexpected(undo_request(claim, insert, e.message));
+        } catch (const std::exception& e) {  // e.g. a payload the JSON serialiser refuses
+          p->result = std::unexpected(undo_request(claim, insert, e.what()));
+        }
+      }
+      tx.commit();
+    });
+    if (!committed)
+      for (auto* p : batch) p->result = std::unexpected(committed.error());
+  }
+
   void add_attempt(std::int64_t id, std::int64_t now, const std::string& outcome, const std::string& detail) {
     Statement a(db_, "INSERT INTO attempts(message_id, at_ms, outcome, detail) VALUES(?1, ?2, ?3, ?4)");
     a.bind(1, id).bind(2, now).bind(3, outcome).bind(4, detail).step();
@@ -339,6 +399,10 @@ class SqliteStore final : public Store {
   fs::path file_;
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
+  std::mutex batch_mutex_;  // guards pending_ and batch_running_
+  std::condition_variable batch_done_;
+  std::vector<PendingEnqueue*> pending_;
+  bool batch_running_ = false;
 };
 
 }  // namespace
