@@ -68,7 +68,8 @@ bool FakeUpstream::wait_for(std::size_t n, std::chrono::milliseconds timeout, co
 }
 
 void FakeUpstream::record(const httplib::Request& req) {
-  Recorded r{req.method, req.path, req.target.empty() ? req.path : req.target, {}, req.body};
+  Recorded r{req.method, req.path, req.target.empty() ? req.path : req.target, {}, req.body,
+             std::chrono::steady_clock::now()};
   for (const auto& [k, v] : req.headers) {
     std::string lower = k;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -28,6 +28,7 @@ struct Recorded {
   std::string target;  // path + query as requested
   std::multimap<std::string, std::string> headers;  // names lowercased
   std::string body;
+  std::chrono::steady_clock::time_point at;  // when the fake finished handling it
   std::string header(const std::string& lowercase_name) const;
 };
 

@@ -28,9 +28,10 @@ std::vector<std::string> environment(const std::map<std::string, std::string>& e
 }
 
 // fork + exec of the binary with stdin/stdout/stderr redirected to the given fds.
-pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra, int in, int out, int err) {
+pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra, int in, int out, int err,
+            const char* program = binary()) {
   auto env = environment(extra);
-  std::vector<char*> argv{const_cast<char*>(binary())}, envp;
+  std::vector<char*> argv{const_cast<char*>(program)}, envp;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   for (auto& e : env) envp.push_back(e.data());
@@ -40,7 +41,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, st
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
-    execve(binary(), argv.data(), envp.data());
+    execve(program, argv.data(), envp.data());
     _exit(127);
   }
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -88,11 +89,12 @@ RunResult run(const std::vector<std::string>& args, const std::map<std::string, 
   return r;
 }
 
-Child::Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+Child::Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+             const std::string& program) {
   int p[2];
   if (pipe2(p, O_CLOEXEC)) throw std::runtime_error("pipe failed");
   int devnull = open("/dev/null", O_RDONLY);
-  pid_ = spawn(args, env, devnull, p[1], p[1]);
+  pid_ = spawn(args, env, devnull, p[1], p[1], program.c_str());
   close(devnull);
   close(p[1]);
   fd_ = p[0];

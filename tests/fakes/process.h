@@ -26,10 +26,12 @@ RunResult run(const std::vector<std::string>& args,
               const std::map<std::string, std::string>& env = {}, const std::string& input = "",
               std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
-// A background infinity-sms process (e.g. serve). Killed (SIGKILL) on destruction if running.
+// A background infinity-sms process (e.g. serve), or another `program`. Killed (SIGKILL) on
+// destruction if running.
 class Child {
  public:
-  Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+  Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+        const std::string& program = binary());
   ~Child();
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;

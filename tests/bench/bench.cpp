@@ -1,0 +1,274 @@
+// infinity-sms-bench: starts fake Twilio and Infinity upstreams that answer at once, a bare
+// cpp-httplib handler and `infinity-sms serve` on loopback, runs each scenario against them and
+// prints one table (README, "Performance"). Usage: infinity-sms-bench [--quick]
+#include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/form.h"
+#include "fakes/fake_infinity.h"
+#include "fakes/fake_twilio.h"
+#include "fakes/process.h"
+#include "infinity/signature.h"
+#include "load.h"
+#include "twilio/signature.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+using nlohmann::json;
+
+constexpr const char* kWebhookSecret = "bench-webhook-secret";
+constexpr int kConversations = 100;
+
+struct Row {
+  std::string figure, measured, target;
+};
+std::vector<Row> rows;
+
+void report(std::string figure, std::string measured, std::string target) {
+  std::fprintf(stderr, "  %-58s %s\n", figure.c_str(), measured.c_str());
+  rows.push_back({std::move(figure), std::move(measured), std::move(target)});
+}
+
+// Resident memory of a process in MB (VmRSS).
+double rss_mb(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+// The port a child printed in its "<prefix>http://HOST:PORT" line.
+int port_from(fakes::Child& child, const std::string& prefix) {
+  auto line = child.wait_for_line(prefix, 20s);
+  if (!line) throw std::runtime_error("no '" + prefix + "' line from " + child.output());
+  return std::stoi(line->substr(line->rfind(':') + 1));
+}
+
+bool ready(int port) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(0, 200000);
+  auto r = c.Get("/api/ready");
+  return r && r->status == 200;
+}
+
+// A running `serve` wired to the fakes (or, with `infinity_down`, to a closed port for Infinity).
+struct Serve {
+  Serve(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, bool infinity_down = false) {
+    json cfg = {
+        {"twilio", {{"account", {{"sid", tw.account_sid()}, {"authToken", tw.auth_token()}}}, {"apiBaseUrl", tw.url()}}},
+        {"avaya",
+         {{"host", infinity_down ? "http://127.0.0.1:1" : inf.url()},
+          {"accountId", inf.account_id()},
+          {"clientId", inf.client_id()},
+          {"clientSecret", inf.client_secret()},
+          {"connectorId", inf.connector_id()},
+          {"webhookSecret", kWebhookSecret}}},
+        {"server", {{"adminToken", "bench-admin-token"}}},
+        {"relay", {{"retryInitial", "1s"}, {"retryMax", "30s"}}},
+    };
+    std::ofstream(dir.file("config.json")) << cfg.dump();
+    start = clock_type::now();
+    child = std::make_unique<fakes::Child>(std::vector<std::string>{
+        "--config", dir.file("config.json"), "serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0",
+        "--data-dir", dir.file("data")});
+    admin_port = port_from(*child, "admin listening on ");
+    auto out = child->output();
+    auto line = out.substr(0, out.find("\nadmin listening on "));
+    port = std::stoi(line.substr(line.rfind(':') + 1));
+  }
+  // Milliseconds from spawning the process to the first 200 from /api/ready.
+  double ms_to_ready() {
+    while (!ready(port)) std::this_thread::sleep_for(1ms);
+    return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+  }
+
+  fakes::TempDir dir;
+  std::unique_ptr<fakes::Child> child;
+  clock_type::time_point start;
+  int port = 0, admin_port = 0;
+};
+
+std::string number(std::int64_t i) { return fmt::format("+1555{:07d}", i % kConversations); }
+
+bench::Request twilio_inbound(int port, const std::string& token, std::int64_t i, const std::string& tag) {
+  sms::form::Fields f = {{"MessageSid", fmt::format("SM{:032x}", i)}, {"AccountSid", "AC00000000000000000000000000000001"},
+                         {"From", number(i)},  {"To", "+15559870002"}, {"Body", fmt::format("{}-{}", tag, i)},
+                         {"NumMedia", "0"}, {"NumSegments", "1"}};
+  auto url = fmt::format("http://127.0.0.1:{}/callbacks/twilio/sms", port);
+  return {"/callbacks/twilio/sms", "application/x-www-form-urlencoded", sms::form::encode(f),
+          {{"X-Twilio-Signature", sms::twilio::compute_signature(token, url, f)}}};
+}
+
+bench::Request infinity_event(const std::string& connector, std::int64_t i, const std::string& tag) {
+  json e = {{"eventType", "messages"}, {"eventId", fmt::format("ev-{}-{}", tag, i)}, {"messageId", fmt::format("m{}", i)},
+            {"conversationSessionId", fmt::format("c{}", i % kConversations)}, {"connectorId", connector},
+            {"channel", "text"}, {"headers", {{"from", "+15559870002"}, {"to", {number(i)}}}},
+            {"body", {{"text", fmt::format("{}-{}", tag, i)}}}, {"sender", {{"type", "agent"}}}};
+  auto body = e.dump();
+  return {"/callbacks/avaya/infinity/sms", "application/json", body,
+          {{"x-avaya-event-signature", sms::infinity::compute_signature(kWebhookSecret, body)}}};
+}
+
+// Deliveries of messages tagged `tag` at an upstream: index → when the fake got it.
+std::map<std::int64_t, clock_type::time_point> deliveries(const fakes::FakeUpstream& up, const std::string& tag) {
+  std::map<std::int64_t, clock_type::time_point> out;
+  auto needle = tag + "-";
+  for (const auto& r : up.requests()) {
+    auto at = r.body.find(needle);
+    if (at == std::string::npos) continue;
+    out.emplace(std::stoll(r.body.substr(at + needle.size())), r.at);
+  }
+  return out;
+}
+
+// Waits until `n` messages tagged `tag` reached the upstream (or 120 s pass).
+std::map<std::int64_t, clock_type::time_point> wait_deliveries(const fakes::FakeUpstream& up, const std::string& tag,
+                                                              std::int64_t n) {
+  auto deadline = clock_type::now() + 120s;
+  auto got = deliveries(up, tag);
+  while (static_cast<std::int64_t>(got.size()) < n && clock_type::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+    got = deliveries(up, tag);
+  }
+  return got;
+}
+
+std::string rate(double per_second) { return fmt::format("{:.0f}/s", per_second); }
+
+// The bare handler: the same listener settings as serve (TCP_NODELAY, keep-alive, thread pool).
+int bare_server() {
+  httplib::Server server;
+  server.new_task_queue = [] { return new httplib::ThreadPool(32); };
+  server.set_socket_options([](int fd) {
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  });
+  server.set_tcp_nodelay(true);
+  server.Post(".*", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::fprintf(stderr, "listening on http://127.0.0.1:%d\n", port);
+  server.listen_after_bind();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "bare") == 0) return bare_server();
+  bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  const auto seconds = quick ? 2000ms : 5000ms;
+  const std::int64_t queued_target = quick ? 20000 : 100000;
+  const int connections = 32;
+
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  std::fprintf(stderr, "infinity-sms-bench: %s, %d connections, %d conversations\n",
+               quick ? "quick" : "full", connections, kConversations);
+
+  // 1. The ceiling: a bare cpp-httplib handler that only answers 200.
+  char self[4096] = {};
+  auto n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return 1;
+  double bare_rate = 0;
+  {
+    fakes::Child bare(std::vector<std::string>{"bare"}, {}, std::string(self));
+    int port = port_from(bare, "listening on ");
+    auto r = bench::run_load({port, connections, 0, seconds}, [&](std::int64_t i) {
+      return twilio_inbound(port, tw.auth_token(), i, "bare");
+    });
+    bare_rate = r.per_second();
+    report("bare cpp-httplib handler (ceiling)", rate(bare_rate), "");
+  }
+
+  // 2. Start to ready, and memory when idle.
+  std::vector<double> starts;
+  for (int i = 0; i < 5; ++i) {
+    Serve s(tw, inf);
+    starts.push_back(s.ms_to_ready());
+  }
+  report("start to /api/ready 200 (median of 5)", fmt::format("{:.0f} ms", bench::percentile(starts, 50)), "<= 100 ms");
+
+  Serve s(tw, inf);
+  s.ms_to_ready();
+  std::this_thread::sleep_for(500ms);
+  report("resident memory, idle", fmt::format("{:.1f} MB", rss_mb(s.child->pid())), "<= 20 MB");
+
+  // 3. Accepted webhooks per second (signed, durably committed), each direction.
+  auto in = bench::run_load({s.port, connections, 0, seconds}, [&](std::int64_t i) {
+    return twilio_inbound(s.port, tw.auth_token(), i, "in");
+  });
+  report("inbound webhooks accepted", fmt::format("{} ({:.2f} of bare)", rate(in.per_second()), in.per_second() / bare_rate),
+         ">= 10,000/s and >= 1/3 of bare");
+  auto out = bench::run_load({s.port, connections, 0, seconds}, [&](std::int64_t i) {
+    return infinity_event(inf.connector_id(), i, "out");
+  });
+  report("outbound webhooks accepted", fmt::format("{} ({:.2f} of bare)", rate(out.per_second()), out.per_second() / bare_rate),
+         ">= 10,000/s and >= 1/3 of bare");
+
+  // 4. Relay throughput: how fast the backlog those two runs left reaches the upstreams.
+  for (auto [name, up, tag, total] : {std::tuple{"relay throughput, inbound (to Infinity)", static_cast<fakes::FakeUpstream*>(&inf), "in", in.ok},
+                                      std::tuple{"relay throughput, outbound (to Twilio)", static_cast<fakes::FakeUpstream*>(&tw), "out", out.ok}}) {
+    auto got = wait_deliveries(*up, tag, total);
+    clock_type::time_point first = clock_type::time_point::max(), last{};
+    for (const auto& [i, at] : got) first = std::min(first, at), last = std::max(last, at);
+    double secs = std::chrono::duration<double>(last - first).count();
+    report(name, fmt::format("{} ({} of {} delivered)", rate(secs > 0 ? static_cast<double>(got.size()) / secs : 0), got.size(), total),
+           ">= 5,000/s");
+  }
+
+  // 5. Ack latency at 1,000 webhooks/s, and end-to-end latency at 500/s.
+  auto fixed = bench::run_load({s.port, connections, 1000, seconds}, [&](std::int64_t i) {
+    return twilio_inbound(s.port, tw.auth_token(), 1'000'000 + i, "ack");
+  });
+  report("ack latency at 1,000/s: p50 / p99 / p99.9",
+         fmt::format("{:.2f} / {:.2f} / {:.2f} ms", bench::percentile(fixed.latency_ms, 50),
+                     bench::percentile(fixed.latency_ms, 99), bench::percentile(fixed.latency_ms, 99.9)),
+         "p99 <= 5 ms");
+  wait_deliveries(inf, "ack", fixed.ok);
+  auto e2e_load = bench::run_load({s.port, connections, 500, seconds}, [&](std::int64_t i) {
+    return twilio_inbound(s.port, tw.auth_token(), 2'000'000 + i, "e2e");
+  });
+  auto got = wait_deliveries(inf, "e2e", e2e_load.ok);
+  std::vector<double> e2e;
+  for (const auto& [i, at] : got)
+    if (i - 2'000'000 >= 0 && i - 2'000'000 < static_cast<std::int64_t>(e2e_load.started.size()))
+      e2e.push_back(std::chrono::duration<double, std::milli>(at - e2e_load.started[static_cast<std::size_t>(i - 2'000'000)]).count());
+  report("end-to-end relay latency at 500/s: p50 / p99",
+         fmt::format("{:.2f} / {:.2f} ms", bench::percentile(e2e, 50), bench::percentile(e2e, 99)), "p50 <= 2 ms, p99 <= 20 ms");
+  s.child->signal(SIGTERM);
+  s.child->wait(30s);
+
+  // 6. Memory with a large backlog: Infinity unreachable, so everything stays queued.
+  {
+    Serve down(tw, inf, true);
+    auto filled = bench::run_load({down.port, connections, 0, 600s, queued_target}, [&](std::int64_t i) {
+      return twilio_inbound(down.port, tw.auth_token(), 3'000'000 + i, "queued");
+    });
+    std::this_thread::sleep_for(1s);
+    report(fmt::format("resident memory with {} queued", filled.ok), fmt::format("{:.1f} MB", rss_mb(down.child->pid())),
+           "<= 100 MB with 100,000");
+    down.child->signal(SIGTERM);
+    down.child->wait(30s);
+  }
+
+  std::printf("| figure | measured | target |\n|---|---|---|\n");
+  for (const auto& r : rows) std::printf("| %s | %s | %s |\n", r.figure.c_str(), r.measured.c_str(), r.target.c_str());
+  return 0;
+}
