@@ -124,7 +124,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<Message>> claim_due(Direction d, std::int64_t now_ms, std::size_t limit) override {
     return run([&] {
-      Transaction tx(db_);
+      Transaction tx(db_, Durability::process_crash);
       // The head of each conversation (its oldest unfinished message) is claimable when queued and due.
       Statement q(db_, std::string("SELECT ") + kColumns +
                            " FROM messages WHERE id IN (SELECT MIN(id) FROM messages WHERE direction = ?1 AND "
@@ -161,7 +161,7 @@ class SqliteStore final : public Store {
 
   Result<int> expire(Direction d, std::int64_t created_before_ms) override {
     return run([&] {
-      Transaction tx(db_);
+      Transaction tx(db_, Durability::process_crash);
       auto now = unix_ms_now();
       Statement log(db_, "INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, ?3, 'expired', "
                          "'older than the age limit' FROM messages WHERE direction = ?1 AND state = 'queued' AND created_ms < ?2");
@@ -266,17 +266,30 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // What a commit must survive. Accepting a webhook (or an operator's or Twilio's change) must
+  // survive power loss: fsync before we answer. The relay's own bookkeeping (claiming a message,
+  // recording a delivery's outcome) only has to survive a crash of the process: in WAL mode the
+  // commit is in the OS's page cache at once and reaches the disk with the next fsync (the next
+  // accepted webhook's, or a checkpoint). Losing it to a power cut means a message is sent again
+  // (at least once), never lost, since the message itself was committed durably.
+  enum class Durability { power_loss, process_crash };
+
   // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.
   struct Transaction {
-    explicit Transaction(sqlite3* db) : db_(db) { sqlite::exec(db_, "BEGIN IMMEDIATE"); }
+    explicit Transaction(sqlite3* db, Durability d = Durability::power_loss) : db_(db), relaxed_(d == Durability::process_crash) {
+      if (relaxed_) sqlite::exec(db_, "PRAGMA synchronous=NORMAL");
+      sqlite::exec(db_, "BEGIN IMMEDIATE");
+    }
     void commit() {
       sqlite::exec(db_, "COMMIT");
       done_ = true;
     }
     ~Transaction() {
       if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      if (relaxed_) sqlite3_exec(db_, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
     }
     sqlite3* db_;
+    bool relaxed_;
     bool done_ = false;
   };
 
@@ -354,7 +367,7 @@ class SqliteStore final : public Store {
   template <class Bind>
   Result<void> outcome(std::int64_t id, const std::string& set, const std::string& what, const std::string& detail, Bind bind) {
     return run([&] {
-      Transaction tx(db_);
+      Transaction tx(db_, Durability::process_crash);
       auto now = unix_ms_now();
       Statement s(db_, "UPDATE messages SET " + set + ", attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1");
       s.bind(1, id).bind(9, now);
