@@ -46,6 +46,12 @@ constexpr const char* kMigrations[] = {
       detail TEXT NOT NULL);
     CREATE INDEX attempts_message ON attempts(message_id);
     )sql",
+    // Unfinished messages only, so finding each conversation's head and expiring old messages
+    // stay index seeks however many finished (or queued) messages the table holds.
+    R"sql(
+    CREATE INDEX messages_active ON messages(direction, conversation, id) WHERE state IN ('queued','sending');
+    CREATE INDEX messages_expiry ON messages(direction, created_ms) WHERE state = 'queued';
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -125,10 +131,22 @@ class SqliteStore final : public Store {
   Result<std::vector<Message>> claim_due(Direction d, std::int64_t now_ms, std::size_t limit) override {
     return run([&] {
       Transaction tx(db_, Durability::process_crash);
-      // The head of each conversation (its oldest unfinished message) is claimable when queued and due.
-      Statement q(db_, std::string("SELECT ") + kColumns +
-                           " FROM messages WHERE id IN (SELECT MIN(id) FROM messages WHERE direction = ?1 AND "
-                           "state IN ('queued','sending') GROUP BY conversation) AND state = 'queued' AND "
+      // The head of each conversation (its oldest unfinished message) is claimable when queued and
+      // due. The conversations are walked one index seek at a time (a skip scan over
+      // messages_active), so the cost grows with the number of conversations, not of messages.
+      Statement q(db_, std::string("WITH RECURSIVE convs(c) AS ("
+                                   " SELECT (SELECT conversation FROM messages WHERE direction = ?1 AND"
+                                   "   state IN ('queued','sending') ORDER BY conversation LIMIT 1)"
+                                   " UNION ALL"
+                                   " SELECT (SELECT conversation FROM messages WHERE direction = ?1 AND"
+                                   "   state IN ('queued','sending') AND conversation > convs.c ORDER BY conversation LIMIT 1)"
+                                   " FROM convs WHERE convs.c IS NOT NULL),"
+                                   " heads(head) AS (SELECT (SELECT id FROM messages WHERE direction = ?1 AND"
+                                   "   state IN ('queued','sending') AND conversation = convs.c ORDER BY id LIMIT 1)"
+                                   " FROM convs WHERE convs.c IS NOT NULL)"
+                                   " SELECT ") + kColumns +
+                           // CROSS JOIN: look the heads up by id, never scan every queued row.
+                           " FROM heads CROSS JOIN messages ON messages.id = heads.head WHERE state = 'queued' AND "
                            "next_attempt_ms <= ?2 ORDER BY id LIMIT ?3");
       q.bind(1, to_string(d)).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
       std::vector<Message> out;
