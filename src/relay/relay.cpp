@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <optional>
 #include <thread>
 
 #include "core/clock.h"
@@ -51,13 +53,14 @@ struct Relay::Impl {
     Direction direction;
     std::mutex mutex;
     std::condition_variable wake;
-    bool pending = false;  // notify() since the last look
+    bool pending = false;               // notify() since the last look
+    std::deque<store::Message> claimed;  // claimed (state sending), not yet taken by a worker
     std::vector<std::thread> workers;
   };
 
   store::Store& store;
   config::LiveConfig& live;
-  Lane lanes[2] = {{Direction::inbound, {}, {}, false, {}}, {Direction::outbound, {}, {}, false, {}}};
+  Lane lanes[2] = {{Direction::inbound, {}, {}, false, {}, {}}, {Direction::outbound, {}, {}, false, {}, {}}};
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> sent[2] = {0, 0}, retries{0}, dead{0}, expired{0};
   std::atomic<std::int64_t> last_sent_ms[2] = {0, 0};
@@ -172,6 +175,29 @@ struct Relay::Impl {
     }
   }
 
+  // The next message for a worker: one already claimed for the lane, else a fresh claim of up to
+  // relay.concurrency conversation heads (one query for several workers), the rest left for the
+  // lane's other workers. Claimed messages are heads of distinct conversations, so they may be
+  // delivered in parallel; any left when serve stops are requeued at the next start.
+  std::optional<store::Message> take(Lane& l, const config::Config& c) {
+    {
+      std::lock_guard lock(l.mutex);
+      if (!l.claimed.empty()) {
+        auto m = std::move(l.claimed.front());
+        l.claimed.pop_front();
+        return m;
+      }
+    }
+    if (!blocked(c, l.direction).empty()) return std::nullopt;
+    auto r = store.claim_due(l.direction, unix_ms_now(), static_cast<std::size_t>(c.integer("relay.concurrency")));
+    if (!r) spdlog::error("{}", r.error().message);
+    if (!r || r->empty()) return std::nullopt;
+    std::lock_guard lock(l.mutex);
+    for (std::size_t i = 1; i < r->size(); ++i) l.claimed.push_back(std::move((*r)[i]));
+    if (r->size() > 1) l.wake.notify_all();
+    return std::move(r->front());
+  }
+
   void worker(Lane& l) {
     Clients clients;
     std::mt19937_64 rng(std::random_device{}());
@@ -179,20 +205,15 @@ struct Relay::Impl {
       auto generation = live.generation();
       auto c = live.get();
       expire_stale(*c);
-      std::vector<store::Message> claimed;
-      if (blocked(*c, l.direction).empty()) {
-        auto r = store.claim_due(l.direction, unix_ms_now(), 1);
-        if (r) claimed = std::move(*r);
-        else spdlog::error("{}", r.error().message);
-      }
-      if (claimed.empty()) {
+      auto m = take(l, *c);
+      if (!m) {
         std::unique_lock lock(l.mutex);
-        l.wake.wait_for(lock, kPoll, [&] { return l.pending || stopping; });
+        l.wake.wait_for(lock, kPoll, [&] { return l.pending || !l.claimed.empty() || stopping; });
         l.pending = false;
         continue;
       }
       refresh(clients, *c, generation);
-      for (const auto& m : claimed) deliver(m, *c, clients, rng);
+      deliver(*m, *c, clients, rng);
       l.wake.notify_one();  // the conversation's next message may now be due
     }
   }

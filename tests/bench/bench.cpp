@@ -137,16 +137,12 @@ std::map<std::int64_t, clock_type::time_point> deliveries(const fakes::FakeUpstr
   return out;
 }
 
-// Waits until `n` messages tagged `tag` reached the upstream (or 120 s pass).
-std::map<std::int64_t, clock_type::time_point> wait_deliveries(const fakes::FakeUpstream& up, const std::string& tag,
-                                                              std::int64_t n) {
-  auto deadline = clock_type::now() + 120s;
-  auto got = deliveries(up, tag);
-  while (static_cast<std::int64_t>(got.size()) < n && clock_type::now() < deadline) {
-    std::this_thread::sleep_for(100ms);
-    got = deliveries(up, tag);
-  }
-  return got;
+// Waits (up to 120 s) until the upstream holds `total` messages on `path`, then returns those
+// tagged `tag`.
+std::map<std::int64_t, clock_type::time_point> wait_deliveries(const fakes::FakeUpstream& up, const std::string& path,
+                                                              std::size_t total, const std::string& tag) {
+  up.wait_for(total, 120s, path);
+  return deliveries(up, tag);
 }
 
 std::string rate(double per_second) { return fmt::format("{:.0f}/s", per_second); }
@@ -211,6 +207,7 @@ int main(int argc, char** argv) {
   report("resident memory, idle", fmt::format("{:.1f} MB", rss_mb(s.child->pid())), "<= 20 MB");
 
   // 3. Accepted webhooks per second (signed, durably committed), each direction.
+  const auto to_infinity = "/api/digital", to_twilio = "/2010-04-01";
   auto in = bench::run_load({s.port, connections, 0, seconds}, [&](std::int64_t i) {
     return twilio_inbound(s.port, tw.auth_token(), i, "in");
   });
@@ -223,9 +220,10 @@ int main(int argc, char** argv) {
          ">= 10,000/s and >= 1/3 of bare");
 
   // 4. Relay throughput: how fast the backlog those two runs left reaches the upstreams.
-  for (auto [name, up, tag, total] : {std::tuple{"relay throughput, inbound (to Infinity)", static_cast<fakes::FakeUpstream*>(&inf), "in", in.ok},
-                                      std::tuple{"relay throughput, outbound (to Twilio)", static_cast<fakes::FakeUpstream*>(&tw), "out", out.ok}}) {
-    auto got = wait_deliveries(*up, tag, total);
+  for (auto [name, up, path, tag, total] :
+       {std::tuple{"relay throughput, inbound (to Infinity)", static_cast<fakes::FakeUpstream*>(&inf), to_infinity, "in", in.ok},
+        std::tuple{"relay throughput, outbound (to Twilio)", static_cast<fakes::FakeUpstream*>(&tw), to_twilio, "out", out.ok}}) {
+    auto got = wait_deliveries(*up, path, static_cast<std::size_t>(total), tag);
     clock_type::time_point first = clock_type::time_point::max(), last{};
     for (const auto& [i, at] : got) first = std::min(first, at), last = std::max(last, at);
     double secs = std::chrono::duration<double>(last - first).count();
@@ -241,11 +239,11 @@ int main(int argc, char** argv) {
          fmt::format("{:.2f} / {:.2f} / {:.2f} ms", bench::percentile(fixed.latency_ms, 50),
                      bench::percentile(fixed.latency_ms, 99), bench::percentile(fixed.latency_ms, 99.9)),
          "p99 <= 5 ms");
-  wait_deliveries(inf, "ack", fixed.ok);
+  inf.wait_for(static_cast<std::size_t>(in.ok + fixed.ok), 120s, to_infinity);
   auto e2e_load = bench::run_load({s.port, connections, 500, seconds}, [&](std::int64_t i) {
     return twilio_inbound(s.port, tw.auth_token(), 2'000'000 + i, "e2e");
   });
-  auto got = wait_deliveries(inf, "e2e", e2e_load.ok);
+  auto got = wait_deliveries(inf, to_infinity, static_cast<std::size_t>(in.ok + fixed.ok + e2e_load.ok), "e2e");
   std::vector<double> e2e;
   for (const auto& [i, at] : got)
     if (i - 2'000'000 >= 0 && i - 2'000'000 < static_cast<std::int64_t>(e2e_load.started.size()))
