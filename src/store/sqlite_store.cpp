@@ -3,8 +3,13 @@
 // may lose the last commits on power loss); a webhook is acknowledged only after its commit.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "core/clock.h"
@@ -80,7 +85,10 @@ Message read_message(const Statement& s) {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(fs::path file) : file_(std::move(file)) {}
-  ~SqliteStore() override { sqlite3_close(db_); }
+  ~SqliteStore() override {
+    statements_.clear();  // finalized before the connection closes
+    sqlite3_close(db_);
+  }
 
   Result<void> open() {
     return run([&] {
@@ -101,31 +109,27 @@ class SqliteStore final : public Store {
     });
   }
 
-  // Group commit: concurrent enqueues share one transaction and so one fsync. The first caller
-  // to find no batch in progress commits everything queued so far, its own request included;
-  // the others wait for that commit (or lead the next one). Each request runs in its own
-  // savepoint, so one failing request does not undo the others; none returns before the commit
-  // that holds it is durable.
   Result<Enqueued> enqueue(const std::string& key, const std::vector<NewMessage>& messages) override {
-    PendingEnqueue me{key, messages};
-    std::unique_lock lock(batch_mutex_);
-    pending_.push_back(&me);
-    while (!me.done) {
-      if (batch_running_) {
-        batch_done_.wait(lock);
-        continue;
+    auto result = Enqueued::stored;
+    auto done = batched(Durability::power_loss, [&] {
+      auto now = unix_ms_now();
+      auto& claim = cached("INSERT INTO dedupe(key, created_ms) VALUES(?1, ?2) ON CONFLICT(key) DO NOTHING");
+      claim.bind(1, key).bind(2, now).step();
+      claim.reset();
+      if (sqlite3_changes(db_) == 0) {
+        result = Enqueued::duplicate;
+        return;
       }
-      batch_running_ = true;
-      std::vector<PendingEnqueue*> batch;
-      batch.swap(pending_);
-      lock.unlock();
-      commit_batch(batch);
-      lock.lock();
-      for (auto* p : batch) p->done = true;
-      batch_running_ = false;
-      batch_done_.notify_all();
-    }
-    return me.result;
+      auto& insert = cached("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, "
+                            "updated_ms, next_attempt_ms) VALUES(?1, 'queued', ?2, ?3, ?4, ?5, ?5, ?5)");
+      for (const auto& m : messages) {
+        insert.bind(1, to_string(m.direction)).bind(2, m.conversation).bind(3, m.source_id);
+        insert.bind(4, m.payload.dump()).bind(5, now).step();
+        insert.reset();
+      }
+    });
+    if (!done) return std::unexpected(done.error());
+    return result;
   }
 
   Result<std::vector<Message>> claim_due(Direction d, std::int64_t now_ms, std::size_t limit) override {
@@ -163,17 +167,20 @@ class SqliteStore final : public Store {
   }
 
   Result<void> mark_sent(std::int64_t id, const std::string& provider_id) override {
-    return outcome(id, "state = 'sent', provider_id = ?2, last_error = '', provider_code = ''", "sent", provider_id,
+    return outcome(id, "UPDATE messages SET state = 'sent', provider_id = ?2, last_error = '', provider_code = '', "
+                       "attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1", "sent", provider_id,
                    [&](Statement& s) { s.bind(2, provider_id); });
   }
 
   Result<void> mark_retry(std::int64_t id, std::int64_t next_ms, const Error& e) override {
-    return outcome(id, "state = 'queued', next_attempt_ms = ?2, last_error = ?3, provider_code = ?4", "retry", e.message,
+    return outcome(id, "UPDATE messages SET state = 'queued', next_attempt_ms = ?2, last_error = ?3, provider_code = ?4, "
+                       "attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1", "retry", e.message,
                    [&](Statement& s) { s.bind(2, next_ms).bind(3, e.message).bind(4, e.provider_code); });
   }
 
   Result<void> mark_dead(std::int64_t id, const Error& e) override {
-    return outcome(id, "state = 'dead', last_error = ?2, provider_code = ?3", "dead", e.message,
+    return outcome(id, "UPDATE messages SET state = 'dead', last_error = ?2, provider_code = ?3, "
+                       "attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1", "dead", e.message,
                    [&](Statement& s) { s.bind(2, e.message).bind(3, e.provider_code); });
   }
 
@@ -326,73 +333,93 @@ class SqliteStore final : public Store {
     }
   }
 
-  struct PendingEnqueue {
-    const std::string& key;
-    const std::vector<NewMessage>& messages;
-    Result<Enqueued> result = Enqueued::stored;
+  // Group commit. Concurrent writers share one transaction, and so one fsync when any of them
+  // needs one: the first caller to find no batch in progress commits every job queued so far (its
+  // own included) while later callers queue the next batch. Each job runs in its own savepoint,
+  // so one that fails is undone alone; no caller returns before the commit holding its job.
+  struct Job {
+    Durability durability;
+    const std::function<void()>& run;
+    std::optional<Error> error;
     bool done = false;
   };
 
-  // Rolls one request of a batch back to its savepoint; the error it returns.
-  Error undo_request(Statement& claim, Statement& insert, const std::string& why) {
-    claim.reset();
-    insert.reset();
-    sqlite::exec(db_, "ROLLBACK TO enqueue; RELEASE enqueue");
-    return make_error(ErrorKind::internal, "store " + file_.string() + ": " + why);
+  Result<void> batched(Durability durability, const std::function<void()>& work) {
+    Job me{durability, work, std::nullopt};
+    std::unique_lock lock(batch_mutex_);
+    pending_.push_back(&me);
+    while (!me.done) {
+      if (batch_running_) {
+        batch_done_.wait(lock);
+        continue;
+      }
+      batch_running_ = true;
+      std::vector<Job*> batch;
+      batch.swap(pending_);
+      lock.unlock();
+      commit_batch(batch);
+      lock.lock();
+      for (auto* j : batch) j->done = true;
+      batch_running_ = false;
+      batch_done_.notify_all();
+    }
+    if (me.error) return std::unexpected(*me.error);
+    return {};
   }
 
-  void commit_batch(const std::vector<PendingEnqueue*>& batch) {
+  void commit_batch(const std::vector<Job*>& batch) {
+    bool durable = std::any_of(batch.begin(), batch.end(), [](const Job* j) { return j->durability == Durability::power_loss; });
     auto committed = run([&] {
-      Transaction tx(db_);
-      auto now = unix_ms_now();
-      Statement claim(db_, "INSERT INTO dedupe(key, created_ms) VALUES(?1, ?2) ON CONFLICT(key) DO NOTHING");
-      Statement insert(db_,
-                       "INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, "
-                       "updated_ms, next_attempt_ms) VALUES(?1, 'queued', ?2, ?3, ?4, ?5, ?5, ?5)");
-      for (auto* p : batch) {
-        sqlite::exec(db_, "SAVEPOINT enqueue");
+      Transaction tx(db_, durable ? Durability::power_loss : Durability::process_crash);
+      for (auto* j : batch) {
+        sqlite::exec(db_, "SAVEPOINT job");
         try {
-          claim.bind(1, p->key).bind(2, now).step();
-          claim.reset();
-          if (sqlite3_changes(db_) == 0) {
-            p->result = Enqueued::duplicate;
-          } else {
-            for (const auto& m : p->messages) {
-              insert.bind(1, to_string(m.direction)).bind(2, m.conversation).bind(3, m.source_id);
-              insert.bind(4, m.payload.dump()).bind(5, now).step();
-              insert.reset();
-            }
-            p->result = Enqueued::stored;
-          }
-          sqlite::exec(db_, "RELEASE enqueue");
+          j->run();
+          sqlite::exec(db_, "RELEASE job");
         } catch (const Failure& e) {
-          p->result = std::unexpected(undo_request(claim, insert, e.message));
+          j->error = undo_job(e.message);
         } catch (const std::exception& e) {  // e.g. a payload the JSON serialiser refuses
-          p->result = std::unexpected(undo_request(claim, insert, e.what()));
+          j->error = undo_job(e.what());
         }
       }
       tx.commit();
     });
     if (!committed)
-      for (auto* p : batch) p->result = std::unexpected(committed.error());
+      for (auto* j : batch) j->error = committed.error();
+  }
+
+  // Rolls one job of a batch back to its savepoint; the error it returns.
+  Error undo_job(const std::string& why) {
+    for (auto& [sql, statement] : statements_) statement->reset();
+    sqlite::exec(db_, "ROLLBACK TO job; RELEASE job");
+    return make_error(ErrorKind::internal, "store " + file_.string() + ": " + why);
+  }
+
+  // A prepared statement kept for the life of the connection (hot paths); reset after use.
+  Statement& cached(const char* sql) {
+    auto& s = statements_[sql];
+    if (!s) s = std::make_unique<Statement>(db_, sql);
+    return *s;
   }
 
   void add_attempt(std::int64_t id, std::int64_t now, const std::string& outcome, const std::string& detail) {
-    Statement a(db_, "INSERT INTO attempts(message_id, at_ms, outcome, detail) VALUES(?1, ?2, ?3, ?4)");
+    auto& a = cached("INSERT INTO attempts(message_id, at_ms, outcome, detail) VALUES(?1, ?2, ?3, ?4)");
     a.bind(1, id).bind(2, now).bind(3, outcome).bind(4, detail).step();
+    a.reset();
   }
 
+  // A delivery's outcome: the message's new state and an attempts row, batched with whatever
+  // else is being committed (relay bookkeeping: see Durability).
   template <class Bind>
-  Result<void> outcome(std::int64_t id, const std::string& set, const std::string& what, const std::string& detail, Bind bind) {
-    return run([&] {
-      Transaction tx(db_, Durability::process_crash);
+  Result<void> outcome(std::int64_t id, const char* update, const std::string& what, const std::string& detail, Bind bind) {
+    return batched(Durability::process_crash, [&] {
       auto now = unix_ms_now();
-      Statement s(db_, "UPDATE messages SET " + set + ", attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1");
+      auto& s = cached(update);
       s.bind(1, id).bind(9, now);
       bind(s);
       s.step();
+      s.reset();
       add_attempt(id, now, what, detail);
-      tx.commit();
     });
   }
 
@@ -430,9 +457,10 @@ class SqliteStore final : public Store {
   fs::path file_;
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
+  std::map<const char*, std::unique_ptr<Statement>> statements_;  // see cached(); under mutex_
   std::mutex batch_mutex_;  // guards pending_ and batch_running_
   std::condition_variable batch_done_;
-  std::vector<PendingEnqueue*> pending_;
+  std::vector<Job*> pending_;
   bool batch_running_ = false;
 };
 
