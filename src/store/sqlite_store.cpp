@@ -138,7 +138,7 @@ class SqliteStore final : public Store {
       // The head of each conversation (its oldest unfinished message) is claimable when queued and
       // due. The conversations are walked one index seek at a time (a skip scan over
       // messages_active), so the cost grows with the number of conversations, not of messages.
-      Statement q(db_, std::string("WITH RECURSIVE convs(c) AS ("
+      static const std::string sql = std::string("WITH RECURSIVE convs(c) AS ("
                                    " SELECT (SELECT conversation FROM messages WHERE direction = ?1 AND"
                                    "   state IN ('queued','sending') ORDER BY conversation LIMIT 1)"
                                    " UNION ALL"
@@ -151,11 +151,13 @@ class SqliteStore final : public Store {
                                    " SELECT ") + kColumns +
                            // CROSS JOIN: look the heads up by id, never scan every queued row.
                            " FROM heads CROSS JOIN messages ON messages.id = heads.head WHERE state = 'queued' AND "
-                           "next_attempt_ms <= ?2 ORDER BY id LIMIT ?3");
+                           "next_attempt_ms <= ?2 ORDER BY id LIMIT ?3";
+      auto& q = cached(sql.c_str());
       q.bind(1, to_string(d)).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
       std::vector<Message> out;
       while (q.step()) out.push_back(read_message(q));
-      Statement mark(db_, "UPDATE messages SET state = 'sending', updated_ms = ?2 WHERE id = ?1");
+      q.reset();
+      auto& mark = cached("UPDATE messages SET state = 'sending', updated_ms = ?2 WHERE id = ?1");
       for (auto& m : out) {
         mark.bind(1, m.id).bind(2, now_ms).step();
         mark.reset();
@@ -395,10 +397,13 @@ class SqliteStore final : public Store {
     return make_error(ErrorKind::internal, "store " + file_.string() + ": " + why);
   }
 
-  // A prepared statement kept for the life of the connection (hot paths); reset after use.
+  // A prepared statement kept for the life of the connection (hot paths), keyed by the address
+  // of its text (a literal or a static string). Handed out reset, in case a failure interrupted
+  // its last use; callers reset it after use so it holds no read snapshot.
   Statement& cached(const char* sql) {
     auto& s = statements_[sql];
     if (!s) s = std::make_unique<Statement>(db_, sql);
+    s->reset();
     return *s;
   }
 
