@@ -56,6 +56,7 @@ constexpr const char* kMigrations[] = {
     R"sql(
     CREATE INDEX messages_active ON messages(direction, conversation, id) WHERE state IN ('queued','sending');
     CREATE INDEX messages_expiry ON messages(direction, created_ms) WHERE state = 'queued';
+    DROP INDEX messages_claim;  -- served only the old claim query; every state change paid for it
     )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
