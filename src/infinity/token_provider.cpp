@@ -7,6 +7,7 @@
 
 #include "core/form.h"
 #include "core/jwt.h"
+#include "core/metrics.h"
 
 namespace sms::infinity {
 namespace {
@@ -86,6 +87,11 @@ struct TokenProvider::Impl {
       http = std::move(*c);
     }
     auto t = request_token(*http, creds);
+    static auto& refreshes = metrics::registry().counter("infinity_sms_token_requests_total",
+                                                        "Infinity token requests", {{"outcome", "ok"}});
+    static auto& failures = metrics::registry().counter("infinity_sms_token_requests_total",
+                                                       "Infinity token requests", {{"outcome", "failed"}});
+    (t ? refreshes : failures).inc();
     if (!t) {
       backoff = std::clamp(backoff * 2, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000));
       retry_not_before = now + backoff;

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/metrics.h"
+#include "core/text.h"
 #include "infinity/client.h"
 #include "relay/retry_policy.h"
 #include "twilio/client.h"
@@ -132,7 +134,20 @@ struct Relay::Impl {
                             m.payload.value("statusCallback", "")};
     auto r = clients.twilio->send(sms);
     if (!r) return std::unexpected(r.error());
+    auto parts = text::segments(sms.body);
+    metrics::registry()
+        .counter("infinity_sms_sms_segments_total", "SMS segments sent through Twilio, by encoding",
+                 {{"encoding", parts.encoding == text::Encoding::gsm7 ? "gsm7" : "ucs2"}})
+        .inc(static_cast<std::int64_t>(parts.count));
     return r->sid;
+  }
+
+  // Counters of final outcomes and retries, and the relay latency (accepted → delivered).
+  static void count(Direction d, const char* outcome) {
+    metrics::registry()
+        .counter("infinity_sms_messages_total", "Messages by direction and final state (sent, dead, expired) or retry",
+                 {{"direction", store::to_string(d)}, {"outcome", outcome}})
+        .inc();
   }
 
   void deliver(const store::Message& m, const config::Config& c, Clients& clients, std::mt19937_64& rng) {
@@ -141,6 +156,11 @@ struct Relay::Impl {
     if (result) {
       ++sent[d];  // counted before the store write, so whoever sees the state sees the count
       last_sent_ms[d] = unix_ms_now();
+      count(m.direction, "sent");
+      metrics::registry()
+          .histogram("infinity_sms_relay_latency_seconds", "From accepting a webhook to the provider accepting the message",
+                     {{"direction", store::to_string(m.direction)}})
+          .observe(static_cast<double>(last_sent_ms[d] - m.created_ms) / 1000.0);
       if (auto r = store.mark_sent(m.id, *result); !r) spdlog::error("{}", r.error().message);
       spdlog::info("{} message {} ({}) delivered{}", store::to_string(m.direction), m.id, m.source_id,
                    result->empty() ? "" : " as " + *result);
@@ -149,11 +169,13 @@ struct Relay::Impl {
     const auto& e = result.error();
     if (is_final(e)) {
       ++dead;
+      count(m.direction, "dead");
       spdlog::warn("{} message {} ({}) is dead: {}", store::to_string(m.direction), m.id, m.source_id, e.message);
       if (auto r = store.mark_dead(m.id, e); !r) spdlog::error("{}", r.error().message);
       return;
     }
     ++retries;
+    count(m.direction, "retry");
     Backoff b{duration_of(c, "relay.retryInitial"), duration_of(c, "relay.retryMax")};
     auto delay = retry_delay(b, m.attempts, e, rng);
     spdlog::warn("{} message {} ({}) will be retried in {} ms: {}", store::to_string(m.direction), m.id, m.source_id,
@@ -170,6 +192,10 @@ struct Relay::Impl {
       auto n = store.expire(d, now - age.count());
       if (n && *n > 0) {
         expired += *n;
+        metrics::registry()
+            .counter("infinity_sms_messages_total", "Messages by direction and final state (sent, dead, expired) or retry",
+                     {{"direction", store::to_string(d)}, {"outcome", "expired"}})
+            .inc(*n);
         spdlog::warn("{} {} message(s) expired undelivered (older than {} ms)", *n, store::to_string(d), age.count());
       }
     }

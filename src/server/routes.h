@@ -9,7 +9,11 @@ namespace sms::server {
 // 503 for a webhook whose message could not be stored (logged; nothing was accepted).
 Response store_unavailable(const Error& error);
 
+// Counts and times a webhook route's answers (infinity_sms_webhooks_total, ..._ack_seconds).
+Handler instrumented(const std::string& route, Handler handler);
+
 void add_health_routes(Router& router, AppState& state);    // /api/health, /api/ready
+void add_metrics_routes(Router& router, AppState& state);   // /metrics (Prometheus)
 void add_config_routes(Router& router, AppState& state);    // /api/configs (admin token)
 void add_twilio_routes(Router& router, AppState& state);    // /callbacks/twilio/{sms,status}
 void add_infinity_routes(Router& router, AppState& state);  // /callbacks/avaya/infinity/sms

@@ -50,7 +50,8 @@ Response event(AppState& state, const Request& request) {
 }  // namespace
 
 void add_infinity_routes(Router& router, AppState& state) {
-  router.add("POST", "/callbacks/avaya/infinity/sms", [&state](const Request& r) { return event(state, r); });
+  router.add("POST", "/callbacks/avaya/infinity/sms",
+             instrumented("infinity", [&state](const Request& r) { return event(state, r); }));
 }
 
 }  // namespace sms::server

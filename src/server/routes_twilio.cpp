@@ -74,8 +74,9 @@ Response status(AppState& state, const Request& request) {
 }  // namespace
 
 void add_twilio_routes(Router& router, AppState& state) {
-  router.add("POST", "/callbacks/twilio/sms", [&state](const Request& r) { return inbound(state, r); });
-  router.add("POST", "/callbacks/twilio/status", [&state](const Request& r) { return status(state, r); });
+  router.add("POST", "/callbacks/twilio/sms", instrumented("twilio_sms", [&state](const Request& r) { return inbound(state, r); }));
+  router.add("POST", "/callbacks/twilio/status",
+             instrumented("twilio_status", [&state](const Request& r) { return status(state, r); }));
 }
 
 }  // namespace sms::server

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/metrics.h"
 #include "relay/relay.h"
 #include "server/http_server.h"
 #include "server/routes.h"
@@ -98,6 +99,10 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   config::LiveConfig live(loaded.effective);
   relay::Relay relay(**store, live);
   AppState state(std::move(loaded), **store, relay, live);
+  // The /metrics gauges read `state`; they are removed before it goes, on every way out.
+  struct GaugesCleared {
+    ~GaugesCleared() { metrics::registry().clear_gauges(); }
+  } gauges_cleared;
   // The webhook plane faces the internet; the admin plane (configuration) listens apart, on
   // loopback by default, and still wants the admin token.
   Router webhooks, admin;
@@ -106,6 +111,7 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   add_infinity_routes(webhooks, state);
   add_health_routes(admin, state);
   add_config_routes(admin, state);
+  add_metrics_routes(admin, state);
 
   const auto config = live.get();
   if (auto tls = check_tls_config(*config); !tls) return std::unexpected(tls.error());

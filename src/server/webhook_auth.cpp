@@ -1,11 +1,21 @@
 #include "server/webhook_auth.h"
 
 #include "core/crypto.h"
+#include "core/metrics.h"
 #include "infinity/signature.h"
 #include "twilio/signature.h"
 
 namespace sms::server {
 namespace {
+
+// The answer to a webhook refused for its signature, counted by provider and reason (the code).
+Response refuse(const char* provider, int status, std::string_view code, std::string_view message) {
+  metrics::registry()
+      .counter("infinity_sms_signature_failures_total", "Webhooks refused for their signature, by provider and reason",
+               {{"provider", provider}, {"reason", std::string(code)}})
+      .inc();
+  return error_response(status, code, message);
+}
 
 bool accepts_unsigned_twilio(const config::Config& c) {
   return !c.flag("twilio.validateSignature") ||
@@ -47,18 +57,18 @@ std::optional<Response> check_twilio_signature(const Request& request, const for
   if (accepts_unsigned_twilio(config)) return std::nullopt;
   auto token = config.str("twilio.account.authToken");
   if (token.empty())
-    return error_response(401, "signature_unverifiable",
+    return refuse("twilio", 401, "signature_unverifiable",
                           "twilio.account.authToken is not set, so X-Twilio-Signature cannot be "
                           "verified; set it with 'infinity-sms config set twilio.account.authToken "
                           "TOKEN' (or twilio.validateSignature false to accept unsigned webhooks)");
   auto signature = request.header("X-Twilio-Signature");
   if (signature.empty())
-    return error_response(401, "signature_missing", "X-Twilio-Signature header is missing");
+    return refuse("twilio", 401, "signature_missing", "X-Twilio-Signature header is missing");
   // During a rotation the previous token is accepted too (Twilio may still sign with it).
   const std::vector<std::string> tokens = {token, config.str("twilio.account.previousAuthToken")};
   if (!twilio::validate_signature(tokens, signature, twilio_signed_url(request, config), fields,
                                   request.body))
-    return error_response(403, "signature_mismatch",
+    return refuse("twilio", 403, "signature_mismatch",
                           "X-Twilio-Signature does not match; if the connector is behind a proxy "
                           "or tunnel, set server.publicUrl to the URL configured in Twilio");
   return std::nullopt;
@@ -69,7 +79,7 @@ std::optional<Response> check_infinity_signature(const Request& request,
   auto secret = config.str("avaya.webhookSecret");
   if (secret.empty()) {
     if (accepts_unsigned_infinity(config)) return std::nullopt;
-    return error_response(401, "signature_unverifiable",
+    return refuse("infinity", 401, "signature_unverifiable",
                           "avaya.webhookSecret is not set, so x-avaya-event-signature cannot be "
                           "verified; set it to the connector's Webhook Secret (or "
                           "avaya.allowUnsignedWebhooks true to accept unsigned webhooks)");
@@ -78,13 +88,13 @@ std::optional<Response> check_infinity_signature(const Request& request,
                                     request.header("x-avaya-event-signature"), request.body)) {
     case infinity::SignatureCheck::ok: return std::nullopt;
     case infinity::SignatureCheck::missing:
-      return error_response(401, "signature_missing", "x-avaya-event-signature header is missing");
+      return refuse("infinity", 401, "signature_missing", "x-avaya-event-signature header is missing");
     case infinity::SignatureCheck::malformed:
-      return error_response(401, "signature_malformed",
+      return refuse("infinity", 401, "signature_malformed",
                             "x-avaya-event-signature must be sha256=<base64 HMAC-SHA256>");
     case infinity::SignatureCheck::mismatch: break;
   }
-  return error_response(403, "signature_mismatch",
+  return refuse("infinity", 403, "signature_mismatch",
                         "x-avaya-event-signature does not match avaya.webhookSecret");
 }
 

@@ -1,0 +1,52 @@
+// GET /metrics on the admin listener, after real traffic.
+#include "serve_fixture.h"
+
+using namespace itest;
+
+namespace {
+
+// The value of one sample line "name{labels} value" in a scrape, or -1.
+double sample(const std::string& scrape, const std::string& series) {
+  auto at = scrape.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(scrape.substr(at + series.size() + 2));
+}
+
+}  // namespace
+
+TEST_CASE("/metrics counts webhooks, deliveries, signature failures, segments and the queue", "[serve][metrics]") {
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  Serve s(fake_config(tw, inf));
+  REQUIRE(s.post_twilio("/callbacks/twilio/sms", real_inbound("SM00000000000000000000000000000001"), tw.auth_token())->status == 200);
+  REQUIRE(s.post_twilio("/callbacks/twilio/sms", real_inbound("SM00000000000000000000000000000002"), "wrong")->status == 403);
+  REQUIRE(s.post_infinity(agent_event("ev-1", inf.connector_id(), "caf\xc3\xa9 \xe2\x98\x95").dump())->status == 200);
+  REQUIRE(s.post_infinity(agent_event("ev-2", inf.connector_id()).dump())->status == 200);
+  REQUIRE(inf.wait_for(1, 5s, "/api/digital"));
+  REQUIRE(tw.wait_for(2, 5s, "/2010-04-01"));
+  REQUIRE(s.wait_state(sms::store::State::sent, 3));
+
+  auto r = s.admin->Get("/metrics");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->get_header_value("Content-Type").find("text/plain") == 0);
+  const auto& m = "\n" + r->body;
+  CHECK(sample(m, "infinity_sms_webhooks_total{route=\"twilio_sms\",status=\"200\"}") == 1);
+  CHECK(sample(m, "infinity_sms_webhooks_total{route=\"twilio_sms\",status=\"403\"}") == 1);
+  CHECK(sample(m, "infinity_sms_webhooks_total{route=\"infinity\",status=\"200\"}") == 2);
+  CHECK(sample(m, "infinity_sms_webhook_ack_seconds_count{route=\"infinity\"}") == 2);
+  CHECK(sample(m, "infinity_sms_signature_failures_total{provider=\"twilio\",reason=\"signature_mismatch\"}") == 1);
+  CHECK(sample(m, "infinity_sms_messages_total{direction=\"inbound\",outcome=\"sent\"}") == 1);
+  CHECK(sample(m, "infinity_sms_messages_total{direction=\"outbound\",outcome=\"sent\"}") == 2);
+  CHECK(sample(m, "infinity_sms_relay_latency_seconds_count{direction=\"outbound\"}") == 2);
+  CHECK(sample(m, "infinity_sms_sms_segments_total{encoding=\"ucs2\"}") == 1);  // the emoji
+  CHECK(sample(m, "infinity_sms_sms_segments_total{encoding=\"gsm7\"}") == 1);
+  CHECK(sample(m, "infinity_sms_token_requests_total{outcome=\"ok\"}") >= 1);
+  CHECK(sample(m, "infinity_sms_queue_messages{state=\"sent\"}") == 3);
+  CHECK(sample(m, "infinity_sms_queue_messages{state=\"queued\"}") == 0);
+  CHECK(sample(m, "infinity_sms_oldest_queued_age_seconds") == 0);
+  // Not on the internet-facing listener.
+  auto pub = s.client->Get("/metrics");
+  REQUIRE(pub);
+  CHECK(pub->status == 404);
+}
