@@ -1,7 +1,7 @@
 # fish completion for infinity-sms
-set -l commands serve config token send-sms sign-webhook simulate-inbound outbox
+set -l commands serve config token send-sms sign-webhook simulate-inbound outbox status
 complete -c infinity-sms -f
-complete -c infinity-sms -n "not __fish_seen_subcommand_from $commands" -a "serve config token send-sms sign-webhook simulate-inbound outbox"
+complete -c infinity-sms -n "not __fish_seen_subcommand_from $commands" -a "serve config token send-sms sign-webhook simulate-inbound outbox status"
 complete -c infinity-sms -l config -r -F -d 'configuration file'
 complete -c infinity-sms -l env-file -r -F -d 'dotenv file'
 complete -c infinity-sms -l log-level -x -a 'trace debug info warn error off' -d 'log level'
@@ -42,6 +42,8 @@ complete -c infinity-sms -n '__fish_seen_subcommand_from simulate-inbound' -l bo
 complete -c infinity-sms -n '__fish_seen_subcommand_from simulate-inbound' -l media-url -x
 complete -c infinity-sms -n '__fish_seen_subcommand_from simulate-inbound' -l url -x
 complete -c infinity-sms -n '__fish_seen_subcommand_from simulate-inbound' -l account-sid -x
+complete -c infinity-sms -n '__fish_seen_subcommand_from status' -l url -x -d 'admin listener URL'
+complete -c infinity-sms -n '__fish_seen_subcommand_from status' -l json -d 'print JSON'
 complete -c infinity-sms -n '__fish_seen_subcommand_from outbox; and not __fish_seen_subcommand_from list show retry purge' -a 'list show retry purge'
 complete -c infinity-sms -n '__fish_seen_subcommand_from list' -l state -x -a 'queued sending sent delivered failed dead expired'
 complete -c infinity-sms -n '__fish_seen_subcommand_from list' -l limit -x

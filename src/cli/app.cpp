@@ -67,6 +67,7 @@ int run(int argc, char** argv) {
   add_sign_webhook(app, ctx);
   add_simulate_inbound(app, ctx);
   add_outbox(app, ctx);
+  add_status(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -300,13 +300,13 @@ std::string Relay::blocked_reason(store::Direction direction) const {
   return Impl::blocked(*impl_->live.get(), direction);
 }
 
-Result<void> Relay::check_infinity_token() {
+Result<std::optional<std::chrono::system_clock::time_point>> Relay::check_infinity_token() {
   auto c = impl_->live.get();
-  if (c->avaya_mock()) return {};
+  if (c->avaya_mock()) return std::nullopt;
   if (auto why = Impl::blocked(*c, Direction::inbound); !why.empty()) return fail(ErrorKind::config, why);
   auto t = impl_->token_provider(*c, impl_->live.generation())->get();
   if (!t) return std::unexpected(t.error());
-  return {};
+  return t->expires_at;
 }
 
 }  // namespace sms::relay

@@ -38,8 +38,9 @@ class Relay {
   Stats stats() const;
   // Why messages are not flowing, per direction ("" when fine): e.g. "avaya.host is not set".
   std::string blocked_reason(store::Direction direction) const;
-  // Tries to obtain an Infinity token now (readiness); ok in Infinity mock mode.
-  Result<void> check_infinity_token();
+  // Obtains an Infinity token now (cached while valid) and returns when it expires; nullopt in
+  // Infinity mock mode (no token needed).
+  Result<std::optional<std::chrono::system_clock::time_point>> check_infinity_token();
 
  private:
   struct Impl;

@@ -9,10 +9,14 @@ namespace sms::server {
 // 503 for a webhook whose message could not be stored (logged; nothing was accepted).
 Response store_unavailable(const Error& error);
 
+// Answers 401 unless the request carries Authorization: Bearer <server.adminToken>.
+Handler with_admin_token(AppState& state, Handler handler);
+
 // Counts and times a webhook route's answers (infinity_sms_webhooks_total, ..._ack_seconds).
 Handler instrumented(const std::string& route, Handler handler);
 
 void add_health_routes(Router& router, AppState& state);    // /api/health, /api/ready
+void add_status_routes(Router& router, AppState& state);    // /api/status (admin token)
 void add_metrics_routes(Router& router, AppState& state);   // /metrics (Prometheus)
 void add_config_routes(Router& router, AppState& state);    // /api/configs (admin token)
 void add_twilio_routes(Router& router, AppState& state);    // /callbacks/twilio/{sms,status}

@@ -72,15 +72,16 @@ Response update(AppState& state, const Request& request) {
 
 }  // namespace
 
-void add_config_routes(Router& router, AppState& state) {
-  auto guarded = [&state](auto handler) {
-    return [&state, handler](const Request& r) {
-      if (auto denied = check_admin_token(r, *state.live.get())) return *denied;
-      return handler(r);
-    };
+Handler with_admin_token(AppState& state, Handler handler) {
+  return [&state, handler = std::move(handler)](const Request& r) {
+    if (auto denied = check_admin_token(r, *state.live.get())) return *denied;
+    return handler(r);
   };
-  router.add("GET", "/api/configs", guarded([&state](const Request&) { return show(*state.live.get()); }));
-  router.add("POST", "/api/configs", guarded([&state](const Request& r) { return update(state, r); }));
+}
+
+void add_config_routes(Router& router, AppState& state) {
+  router.add("GET", "/api/configs", with_admin_token(state, [&state](const Request&) { return show(*state.live.get()); }));
+  router.add("POST", "/api/configs", with_admin_token(state, [&state](const Request& r) { return update(state, r); }));
 }
 
 }  // namespace sms::server

@@ -1,4 +1,4 @@
-// Liveness (/api/health) and readiness (/api/ready).
+// Liveness (/api/health), readiness (/api/ready) and the operator's status (/api/status).
 #include "core/clock.h"
 #include "server/routes.h"
 #include "server/webhook_auth.h"
@@ -13,24 +13,69 @@ Response health() {
                              {"version", INFINITY_SMS_VERSION}});
 }
 
+// What readiness and status report: why messages cannot flow, unsigned-webhook warnings, and
+// the Infinity token's expiry (when one could be had).
+struct Readiness {
+  nlohmann::json reasons = nlohmann::json::array(), warnings = nlohmann::json::array();
+  std::optional<std::chrono::system_clock::time_point> token_expires;
+};
+
+Readiness readiness(AppState& state) {
+  Readiness r;
+  for (auto d : {store::Direction::inbound, store::Direction::outbound})
+    if (auto why = state.relay.blocked_reason(d); !why.empty()) r.reasons.push_back(why);
+  if (auto w = state.store.check_writable(); !w) r.reasons.push_back("store: " + w.error().message);
+  if (r.reasons.empty()) {
+    if (auto t = state.relay.check_infinity_token(); !t) r.reasons.push_back("Infinity token: " + t.error().message);
+    else r.token_expires = *t;
+  }
+  for (const auto& w : unsigned_webhook_warnings(*state.live.get())) r.warnings.push_back(w);
+  return r;
+}
+
 // Ready when both directions can flow, the store takes writes and a token can be had.
 Response ready(AppState& state) {
-  nlohmann::json reasons = nlohmann::json::array();
-  for (auto d : {store::Direction::inbound, store::Direction::outbound})
-    if (auto why = state.relay.blocked_reason(d); !why.empty()) reasons.push_back(why);
-  if (auto w = state.store.check_writable(); !w) reasons.push_back("store: " + w.error().message);
-  if (reasons.empty())
-    if (auto t = state.relay.check_infinity_token(); !t)
-      reasons.push_back("Infinity token: " + t.error().message);
-  auto warnings = unsigned_webhook_warnings(*state.live.get());
-  nlohmann::json body = {{"status", reasons.empty() ? "ready" : "not_ready"},
-                         {"timestamp", iso8601_now()}};
-  if (!reasons.empty()) body["reasons"] = reasons;
-  if (!warnings.empty()) body["warnings"] = warnings;
-  return json_response(reasons.empty() ? 200 : 503, body);
+  auto r = readiness(state);
+  nlohmann::json body = {{"status", r.reasons.empty() ? "ready" : "not_ready"}, {"timestamp", iso8601_now()}};
+  if (!r.reasons.empty()) body["reasons"] = r.reasons;
+  if (!r.warnings.empty()) body["warnings"] = r.warnings;
+  return json_response(r.reasons.empty() ? 200 : 503, body);
+}
+
+nlohmann::json optional_time(std::optional<std::int64_t> unix_ms) {
+  if (!unix_ms) return nullptr;
+  return iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(*unix_ms)));
+}
+
+// What an operator checks first: readiness, the queue, the last delivery each way, dead letters
+// and the token's expiry.
+Response status(AppState& state) {
+  auto r = readiness(state);
+  nlohmann::json queue = nlohmann::json::object();
+  if (auto counts = state.store.counts())
+    for (const auto& [s, n] : *counts) queue[store::to_string(s)] = n;
+  auto oldest = state.store.oldest_queued_created_ms();
+  auto stats = state.relay.stats();
+  nlohmann::json body = {
+      {"status", r.reasons.empty() ? "ready" : "not_ready"},
+      {"reasons", r.reasons},
+      {"warnings", r.warnings},
+      {"version", INFINITY_SMS_VERSION},
+      {"queue", queue},
+      {"oldestQueued", optional_time(oldest ? *oldest : std::nullopt)},
+      {"lastDelivery", {{"inbound", optional_time(stats.last_sent_inbound_ms)},
+                        {"outbound", optional_time(stats.last_sent_outbound_ms)}}},
+      {"deadLetters", queue.value("dead", 0)},
+      {"tokenExpires", r.token_expires ? nlohmann::json(iso8601(*r.token_expires)) : nlohmann::json(nullptr)},
+  };
+  return json_response(200, body);
 }
 
 }  // namespace
+
+void add_status_routes(Router& router, AppState& state) {
+  router.add("GET", "/api/status", with_admin_token(state, [&state](const Request&) { return status(state); }));
+}
 
 void add_health_routes(Router& router, AppState& state) {
   router.add("GET", "/api/health", [](const Request&) { return health(); });

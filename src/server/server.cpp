@@ -112,6 +112,7 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   add_health_routes(admin, state);
   add_config_routes(admin, state);
   add_metrics_routes(admin, state);
+  add_status_routes(admin, state);
 
   const auto config = live.get();
   if (auto tls = check_tls_config(*config); !tls) return std::unexpected(tls.error());

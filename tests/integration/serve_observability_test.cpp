@@ -1,4 +1,7 @@
-// GET /metrics on the admin listener, after real traffic.
+// What an operator sees of a running serve: GET /metrics and `infinity-sms status`.
+#include <csignal>
+
+#include "core/clock.h"
 #include "serve_fixture.h"
 
 using namespace itest;
@@ -49,4 +52,53 @@ TEST_CASE("/metrics counts webhooks, deliveries, signature failures, segments an
   auto pub = s.client->Get("/metrics");
   REQUIRE(pub);
   CHECK(pub->status == 404);
+}
+
+TEST_CASE("status reports readiness, queue, last deliveries, dead letters and token expiry", "[serve][status]") {
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  Serve s(fake_config(tw, inf));
+  const std::string url = "http://127.0.0.1:" + std::to_string(s.admin_port);
+  REQUIRE(s.post_twilio("/callbacks/twilio/sms", real_inbound(), tw.auth_token())->status == 200);
+  REQUIRE(s.wait_state(sms::store::State::sent, 1));
+  tw.fail_with_code(400, 21211, "Invalid 'To' Phone Number");
+  REQUIRE(s.post_infinity(agent_event("ev-dead", inf.connector_id()).dump())->status == 200);
+  REQUIRE(s.wait_state(sms::store::State::dead, 1));
+
+  auto anon = s.admin->Get("/api/status");
+  REQUIRE(anon);
+  CHECK(anon->status == 401);
+
+  auto json_out = fakes::run({"--config", s.dir.file("config.json"), "status", "--url", url, "--json"});
+  CHECK(json_out.exit_code == 0);
+  auto j = json::parse(json_out.out);
+  CHECK(j["status"] == "ready");
+  CHECK(j["queue"]["sent"] == 1);
+  CHECK(j["queue"]["dead"] == 1);
+  CHECK(j["deadLetters"] == 1);
+  CHECK(j["lastDelivery"]["inbound"].is_string());
+  CHECK(j["lastDelivery"]["outbound"].is_null());
+  REQUIRE(j["tokenExpires"].is_string());
+  CHECK(sms::parse_iso8601(j["tokenExpires"].get<std::string>()) > std::chrono::system_clock::now());
+
+  auto table = fakes::run({"--config", s.dir.file("config.json"), "status", "--url", url});
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.find("status          ready") != std::string::npos);
+  CHECK(table.out.find("dead letters    1 (infinity-sms outbox list --state dead)") != std::string::npos);
+  CHECK(table.out.find(kAdminToken) == std::string::npos);
+
+  // The admin port from the configuration is used when --url is not given.
+  auto cfg = json::parse(std::ifstream(s.dir.file("config.json")));
+  cfg["server"]["adminPort"] = s.admin_port;
+  std::ofstream(s.dir.file("status.json")) << cfg.dump();
+  CHECK(fakes::run({"--config", s.dir.file("status.json"), "status"}).exit_code == 0);
+
+  auto wrong_token = fakes::run({"status", "--url", url}, {{"HOME", s.dir.path()}});
+  CHECK(wrong_token.exit_code == 1);
+  CHECK(wrong_token.err.find("refused server.adminToken") != std::string::npos);
+  s.child->signal(SIGTERM);
+  REQUIRE(s.child->wait(10s) == 0);
+  auto down = fakes::run({"--config", s.dir.file("config.json"), "status", "--url", url});
+  CHECK(down.exit_code == 1);
+  CHECK(down.err.find("is serve running") != std::string::npos);
 }
