@@ -3,7 +3,7 @@ _infinity_sms() {
   local cur prev words cword
   _init_completion || return
   local globals="--config --env-file --log-level --version --help"
-  local commands="serve config token send-sms sign-webhook simulate-inbound outbox status"
+  local commands="serve config token send-sms sign-webhook simulate-inbound outbox status doctor"
   local keys="twilio.account.sid twilio.account.authToken twilio.account.previousAuthToken twilio.apiKey.sid twilio.apiKey.secret twilio.isMockMode twilio.apiBaseUrl twilio.validateSignature avaya.host avaya.accountId avaya.clientId avaya.clientSecret avaya.connectorId avaya.webhookSecret avaya.previousWebhookSecret avaya.isMockMode avaya.sendMessagePath avaya.allowUnsignedWebhooks server.host server.port server.adminHost server.adminPort server.tls.cert server.tls.key server.publicUrl server.trustProxy server.adminToken server.dataDir server.threads server.maxConnections server.backlog server.maxBodyBytes server.maxHeaderBytes server.readTimeout server.writeTimeout server.idleTimeout relay.concurrency relay.upstreamTimeout relay.retryInitial relay.retryMax relay.inboundMaxAge relay.outboundMaxAge "
   case "$prev" in
     --config|--env-file|--body-file) _filedir; return ;;
@@ -49,6 +49,7 @@ _infinity_sms() {
       esac ;;
     simulate-inbound) opts="--from --to --body --media-url --url --account-sid --help" ;;
     status) opts="--url --json --help" ;;
+    doctor) opts="--help" ;;
   esac
   COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }

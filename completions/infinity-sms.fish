@@ -1,7 +1,7 @@
 # fish completion for infinity-sms
-set -l commands serve config token send-sms sign-webhook simulate-inbound outbox status
+set -l commands serve config token send-sms sign-webhook simulate-inbound outbox status doctor
 complete -c infinity-sms -f
-complete -c infinity-sms -n "not __fish_seen_subcommand_from $commands" -a "serve config token send-sms sign-webhook simulate-inbound outbox status"
+complete -c infinity-sms -n "not __fish_seen_subcommand_from $commands" -a "serve config token send-sms sign-webhook simulate-inbound outbox status doctor"
 complete -c infinity-sms -l config -r -F -d 'configuration file'
 complete -c infinity-sms -l env-file -r -F -d 'dotenv file'
 complete -c infinity-sms -l log-level -x -a 'trace debug info warn error off' -d 'log level'

@@ -68,6 +68,7 @@ int run(int argc, char** argv) {
   add_simulate_inbound(app, ctx);
   add_outbox(app, ctx);
   add_status(app, ctx);
+  add_doctor(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

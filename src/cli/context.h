@@ -39,6 +39,7 @@ void add_simulate_inbound(CLI::App& app, Context& ctx);
 void add_serve(CLI::App& app, Context& ctx);
 void add_outbox(CLI::App& app, Context& ctx);
 void add_status(CLI::App& app, Context& ctx);
+void add_doctor(CLI::App& app, Context& ctx);
 
 // POSTs `body` to an absolute URL; prints "HTTP <status>" and the response body to stdout.
 // Returns 0 for 2xx, 1 otherwise (transport failures explained on stderr, with `hint`).

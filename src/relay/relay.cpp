@@ -48,6 +48,20 @@ struct Clients {
 
 }  // namespace
 
+std::string blocked_reason(const config::Config& c, store::Direction d) {
+  if (d == Direction::inbound) {
+    if (c.avaya_mock()) return "";
+    return missing(c, {{"avaya.host", "https://core.<tenant>.ec.avayacloud.com"}, {"avaya.clientId", "ID"},
+                       {"avaya.clientSecret", "SECRET"}, {"avaya.connectorId", "ID"}});
+  }
+  if (c.twilio_mock()) return "";
+  if (auto m = missing(c, {{"twilio.account.sid", "AC..."}}); !m.empty()) return m;
+  bool key = !c.str("twilio.apiKey.sid").empty() && !c.str("twilio.apiKey.secret").empty();
+  if (!key && c.str("twilio.account.authToken").empty())
+    return "twilio.account.authToken is not set (set it, or twilio.apiKey.sid and twilio.apiKey.secret)";
+  return "";
+}
+
 struct Relay::Impl {
   Impl(store::Store& s, config::LiveConfig& l) : store(s), live(l) {}
 
@@ -86,19 +100,6 @@ struct Relay::Impl {
     return tokens;
   }
 
-  static std::string blocked(const config::Config& c, Direction d) {
-    if (d == Direction::inbound) {
-      if (c.avaya_mock()) return "";
-      return missing(c, {{"avaya.host", "https://core.<tenant>.ec.avayacloud.com"}, {"avaya.clientId", "ID"},
-                         {"avaya.clientSecret", "SECRET"}, {"avaya.connectorId", "ID"}});
-    }
-    if (c.twilio_mock()) return "";
-    if (auto m = missing(c, {{"twilio.account.sid", "AC..."}}); !m.empty()) return m;
-    bool key = !c.str("twilio.apiKey.sid").empty() && !c.str("twilio.apiKey.secret").empty();
-    if (!key && c.str("twilio.account.authToken").empty())
-      return "twilio.account.authToken is not set (set it, or twilio.apiKey.sid and twilio.apiKey.secret)";
-    return "";
-  }
 
   void refresh(Clients& clients, const config::Config& c, std::uint64_t generation) {
     if (clients.generation == generation) return;
@@ -214,7 +215,7 @@ struct Relay::Impl {
         return m;
       }
     }
-    if (!blocked(c, l.direction).empty()) return std::nullopt;
+    if (!relay::blocked_reason(c, l.direction).empty()) return std::nullopt;
     auto r = store.claim_due(l.direction, unix_ms_now(), static_cast<std::size_t>(c.integer("relay.concurrency")));
     if (!r) spdlog::error("{}", r.error().message);
     if (!r || r->empty()) return std::nullopt;
@@ -297,13 +298,13 @@ Stats Relay::stats() const {
 }
 
 std::string Relay::blocked_reason(store::Direction direction) const {
-  return Impl::blocked(*impl_->live.get(), direction);
+  return relay::blocked_reason(*impl_->live.get(), direction);
 }
 
 Result<std::optional<std::chrono::system_clock::time_point>> Relay::check_infinity_token() {
   auto c = impl_->live.get();
   if (c->avaya_mock()) return std::nullopt;
-  if (auto why = Impl::blocked(*c, Direction::inbound); !why.empty()) return fail(ErrorKind::config, why);
+  if (auto why = relay::blocked_reason(*c, Direction::inbound); !why.empty()) return fail(ErrorKind::config, why);
   auto t = impl_->token_provider(*c, impl_->live.generation())->get();
   if (!t) return std::unexpected(t.error());
   return t->expires_at;

@@ -20,6 +20,10 @@ struct Stats {
   std::optional<std::int64_t> last_sent_inbound_ms, last_sent_outbound_ms;
 };
 
+// Why messages in a direction cannot be delivered with this configuration ("" when they can):
+// e.g. "avaya.host is not set (config set avaya.host https://...)". Mock modes need nothing.
+std::string blocked_reason(const config::Config& config, store::Direction direction);
+
 class Relay {
  public:
   Relay(store::Store& store, config::LiveConfig& config);

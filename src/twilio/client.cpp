@@ -54,6 +54,15 @@ struct Client::Impl {
     return http->send(request);
   }
   std::string account_path() const { return "/2010-04-01/Accounts/" + form::url_encode(creds.account_sid); }
+
+  // A GET whose 200 answer is JSON; any other status is classified like a send's.
+  Result<nlohmann::json> get_json(const std::string& path) {
+    auto r = call(http::Request{"GET", path, {}, "", ""});
+    if (!r) return std::unexpected(r.error());
+    if (r->status != 200) return std::unexpected(classify_error(*r));
+    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    return j.is_discarded() ? nlohmann::json::object() : j;
+  }
 };
 
 Client::Client(std::string api_base_url, Credentials credentials, http::Timeouts timeouts)
@@ -76,12 +85,13 @@ Result<SentMessage> Client::send(const OutgoingSms& sms) {
   return SentMessage{j["sid"].get<std::string>(), j.value("status", ""), j};
 }
 
-Result<nlohmann::json> Client::fetch_account() {
-  auto r = impl_->call(http::Request{"GET", impl_->account_path() + ".json", {}, "", ""});
-  if (!r) return std::unexpected(r.error());
-  if (r->status != 200) return std::unexpected(classify_error(*r));
-  auto j = nlohmann::json::parse(r->body, nullptr, false);
-  return j.is_discarded() ? nlohmann::json::object() : j;
+Result<nlohmann::json> Client::fetch_account() { return impl_->get_json(impl_->account_path() + ".json"); }
+
+Result<nlohmann::json> Client::list_numbers() {
+  auto page = impl_->get_json(impl_->account_path() + "/IncomingPhoneNumbers.json?PageSize=1000");
+  if (!page) return page;
+  auto numbers = page->value("incoming_phone_numbers", nlohmann::json::array());
+  return numbers.is_array() ? numbers : nlohmann::json::array();
 }
 
 }  // namespace sms::twilio

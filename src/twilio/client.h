@@ -48,6 +48,9 @@ class Client {
   Result<SentMessage> send(const OutgoingSms& sms);
   // GET /2010-04-01/Accounts/{sid}.json (credential check, used by doctor).
   Result<nlohmann::json> fetch_account();
+  // GET /2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json: the account's numbers with their
+  // sms_url and sms_method (first 1,000; used by doctor).
+  Result<nlohmann::json> list_numbers();
 
  private:
   struct Impl;

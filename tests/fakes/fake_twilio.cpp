@@ -57,7 +57,20 @@ FakeTwilio::FakeTwilio(std::string account_sid, std::string auth_token, std::str
     res.set_content(nlohmann::json{{"sid", account_sid_}, {"status", "active"}, {"friendly_name", "fake"}}.dump(),
                     "application/json");
   });
+  server().Get(R"(/2010-04-01/Accounts/([^/]+)/IncomingPhoneNumbers\.json)", [=, this](const httplib::Request& req, httplib::Response& res) {
+    if (maybe_fail(req, res)) return;
+    Recording recording{*this, req};
+    std::string user;
+    if (req.matches[1] != account_sid_ || !authorised(req, user)) return deny(res);
+    std::lock_guard lock(sent_mutex_);
+    res.set_content(nlohmann::json{{"incoming_phone_numbers", numbers_}, {"page", 0}}.dump(), "application/json");
+  });
   start();
+}
+
+void FakeTwilio::set_numbers(nlohmann::json numbers) {
+  std::lock_guard lock(sent_mutex_);
+  numbers_ = std::move(numbers);
 }
 
 std::vector<FakeTwilio::Sent> FakeTwilio::messages() const {

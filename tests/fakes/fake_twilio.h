@@ -3,6 +3,8 @@
 // against the configured SID/token or API key; wrong credentials answer 401 code 20003.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include "fakes/fake_upstream.h"
 
 namespace fakes {
@@ -26,9 +28,12 @@ class FakeTwilio : public FakeUpstream {
 
   // Makes the next `times` sends fail with a Twilio error body {code,message,more_info,status}.
   void fail_with_code(int http_status, int code, const std::string& message, int times = 1);
+  // What GET .../IncomingPhoneNumbers.json lists (objects with phone_number, sms_url, sms_method).
+  void set_numbers(nlohmann::json numbers);
 
  private:
   std::string account_sid_, auth_token_, api_key_sid_, api_key_secret_;
+  nlohmann::json numbers_ = nlohmann::json::array();
   mutable std::mutex sent_mutex_;
   std::vector<Sent> sent_;
   int next_sid_ = 1;
