@@ -2,13 +2,14 @@
 _infinity_sms() {
   local cur prev words cword
   _init_completion || return
-  local globals="--config --env-file --log-level --version --help"
+  local globals="--config --env-file --log-level --log-format --log-unredacted --version --help"
   local commands="serve config token send-sms sign-webhook simulate-inbound outbox status doctor"
   local keys="twilio.account.sid twilio.account.authToken twilio.account.previousAuthToken twilio.apiKey.sid twilio.apiKey.secret twilio.isMockMode twilio.apiBaseUrl twilio.validateSignature avaya.host avaya.accountId avaya.clientId avaya.clientSecret avaya.connectorId avaya.webhookSecret avaya.previousWebhookSecret avaya.isMockMode avaya.sendMessagePath avaya.allowUnsignedWebhooks server.host server.port server.adminHost server.adminPort server.tls.cert server.tls.key server.publicUrl server.trustProxy server.adminToken server.dataDir server.threads server.maxConnections server.backlog server.maxBodyBytes server.maxHeaderBytes server.readTimeout server.writeTimeout server.idleTimeout relay.concurrency relay.upstreamTimeout relay.retryInitial relay.retryMax relay.inboundMaxAge relay.outboundMaxAge "
   case "$prev" in
     --config|--env-file|--body-file) _filedir; return ;;
     --data-dir) _filedir -d; return ;;
     --log-level) COMPREPLY=($(compgen -W "trace debug info warn error off" -- "$cur")); return ;;
+    --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --event) COMPREPLY=($(compgen -W "messages health_check" -- "$cur")); return ;;
     --state) COMPREPLY=($(compgen -W "queued sending sent delivered failed dead expired" -- "$cur")); return ;;
     --sender) COMPREPLY=($(compgen -W "agent bot system customer" -- "$cur")); return ;;
@@ -16,7 +17,7 @@ _infinity_sms() {
   local cmd="" sub="" i
   for ((i = 1; i < cword; i++)); do
     case "${words[i]}" in
-      --config|--env-file|--log-level) ((i++)) ;;
+      --config|--env-file|--log-level|--log-format) ((i++)) ;;
       -*) ;;
       *) if [[ -z $cmd ]]; then cmd=${words[i]}; elif [[ -z $sub ]]; then sub=${words[i]}; fi ;;
     esac

@@ -5,6 +5,8 @@ complete -c infinity-sms -n "not __fish_seen_subcommand_from $commands" -a "serv
 complete -c infinity-sms -l config -r -F -d 'configuration file'
 complete -c infinity-sms -l env-file -r -F -d 'dotenv file'
 complete -c infinity-sms -l log-level -x -a 'trace debug info warn error off' -d 'log level'
+complete -c infinity-sms -l log-format -x -a 'text json' -d 'log line format'
+complete -c infinity-sms -l log-unredacted -d 'log numbers and text in full'
 complete -c infinity-sms -l version -d 'print the version'
 complete -c infinity-sms -s h -l help -d 'show help'
 complete -c infinity-sms -n '__fish_seen_subcommand_from serve' -l host -x -d 'listen address'

@@ -1,9 +1,7 @@
 #include "cli/app.h"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include "cli/context.h"
+#include "core/log.h"
 #include "core/url.h"
 
 namespace sms::cli {
@@ -60,6 +58,10 @@ int run(int argc, char** argv) {
   app.add_option("--env-file", ctx.env_file, "dotenv file with the sample's variables (like .env.dev)");
   app.add_option("--log-level", ctx.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_option("--log-format", ctx.log_format, "text (default) or json: one JSON object per line")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--log-unredacted", ctx.log_unredacted,
+               "log end users' phone numbers and message text in full (default: last 4 digits, text length)");
   add_serve(app, ctx);
   add_config(app, ctx);
   add_token(app, ctx);
@@ -74,10 +76,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
-  auto logger = spdlog::stderr_color_mt("infinity-sms");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(ctx.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  log::setup(ctx.log_level, ctx.log_format, ctx.log_unredacted);
   return ctx.action ? ctx.action() : kExitOk;
 }
 

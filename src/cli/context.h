@@ -19,6 +19,8 @@ struct Context {
   std::string config_path;  // --config
   std::string env_file;     // --env-file
   std::string log_level = "info";
+  std::string log_format = "text";  // --log-format
+  bool log_unredacted = false;      // --log-unredacted
   std::function<int()> action;  // set by the chosen subcommand, run after parsing
 
   // Loads the configuration (file < env-file < env < flags); on failure prints the error and

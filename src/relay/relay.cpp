@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/metrics.h"
 #include "core/text.h"
 #include "infinity/client.h"
@@ -119,7 +120,7 @@ struct Relay::Impl {
     if (m.direction == Direction::inbound) {
       if (c.avaya_mock()) {
         spdlog::info("sent to Infinity (mock): message {} {}", m.id, m.source_id);
-        spdlog::debug("mock Infinity message {}: {}", m.id, m.payload.dump());
+        spdlog::debug("mock Infinity message {}: text {}", m.id, log::text(m.payload.value("/body/text"_json_pointer, std::string())));
         return "mock";
       }
       auto r = clients.infinity->send_message(m.payload);
@@ -127,8 +128,8 @@ struct Relay::Impl {
       return r->contains("messageId") && (*r)["messageId"].is_string() ? (*r)["messageId"].get<std::string>() : "";
     }
     if (c.twilio_mock()) {
-      spdlog::info("sent to Twilio (mock): message {} to {}", m.id, m.payload.value("to", ""));
-      spdlog::debug("mock Twilio message {}: {}", m.id, m.payload.dump());
+      spdlog::info("sent to Twilio (mock): message {} to {}", m.id, log::phone(m.payload.value("to", "")));
+      spdlog::debug("mock Twilio message {}: text {}", m.id, log::text(m.payload.value("body", "")));
       return "mock";
     }
     twilio::OutgoingSms sms{m.payload.value("from", ""), m.payload.value("to", ""), m.payload.value("body", ""), {},
@@ -153,6 +154,10 @@ struct Relay::Impl {
 
   void deliver(const store::Message& m, const config::Config& c, Clients& clients, std::mt19937_64& rng) {
     auto d = static_cast<int>(m.direction == Direction::inbound ? 0 : 1);
+    // The ids that tie this delivery to the webhook it came from (source_id is the MessageSid
+    // inbound, the eventId or messageId outbound).
+    log::Scope ids({{"outboxId", std::to_string(m.id)},
+                    {m.direction == Direction::inbound ? "messageSid" : "eventId", m.source_id}});
     auto result = send(m, c, clients);
     if (result) {
       ++sent[d];  // counted before the store write, so whoever sees the state sees the count

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/crypto.h"
+#include "core/log.h"
 #include "server/bounded_pool.h"
 
 namespace sms::server {
@@ -111,6 +112,7 @@ struct HttpServer::Impl {
 
   void handle(const httplib::Request& req, httplib::Response& res, std::string body) {
     auto request = to_request(req, std::move(body));
+    log::Scope fields({{"requestId", request.request_id}});
     request.tls = !options.tls_cert.empty();
     apply(router.dispatch(request), res);
   }

@@ -1,6 +1,7 @@
 // Infinity webhook: health checks, and agents' messages stored for delivery through Twilio.
 #include <spdlog/spdlog.h>
 
+#include "core/log.h"
 #include "infinity/event.h"
 #include "relay/messages.h"
 #include "server/routes.h"
@@ -19,6 +20,7 @@ Response event(AppState& state, const Request& request) {
   auto parsed = infinity::parse_event(request.body);
   if (!parsed) return error_response(400, "invalid_event", parsed.error().message);
   const auto& e = *parsed;
+  log::Scope ids({{"eventId", e.event_id}, {"messageId", e.message_id}, {"conversationSessionId", e.conversation_session_id}});
 
   auto ours = config->str("avaya.connectorId");
   if (!ours.empty() && !e.connector_id.empty() && e.connector_id != ours)

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "relay/messages.h"
 #include "server/routes.h"
 #include "server/webhook_auth.h"
@@ -43,6 +44,7 @@ Response inbound(AppState& state, const Request& request) {
   if (!fields) return fields.error();
   auto sms = twilio::parse_inbound(*fields);
   if (!sms) return error_response(400, "invalid_webhook", sms.error().message);
+  log::Scope ids({{"messageSid", sms->message_sid}, {"from", log::phone(sms->from)}});
 
   auto messages = relay::inbound_messages(*sms, *config, iso8601_now());
   auto stored = state.store.enqueue(relay::dedupe_key(*sms), messages);
@@ -51,7 +53,7 @@ Response inbound(AppState& state, const Request& request) {
     spdlog::info("inbound {} already received; not relayed again", sms->message_sid);
   } else {
     spdlog::info("inbound {} stored as {} message(s)", sms->message_sid, messages.size());
-    spdlog::debug("inbound {} text: {}", sms->message_sid, sms->body);
+    spdlog::debug("inbound {} text: {}", sms->message_sid, log::text(sms->body));
     state.relay.notify(store::Direction::inbound);
   }
   return twiml_response();
@@ -62,6 +64,7 @@ Response status(AppState& state, const Request& request) {
   if (!fields) return fields.error();
   auto callback = twilio::parse_status(*fields);
   if (!callback) return error_response(400, "invalid_webhook", callback.error().message);
+  log::Scope ids({{"messageSid", callback->message_sid}});
   if (auto next = state_for(callback->status)) {
     auto updated = state.store.record_status(callback->message_sid, *next, callback->error_code);
     if (!updated) return store_unavailable(updated.error());

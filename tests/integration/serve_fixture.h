@@ -49,8 +49,10 @@ inline json fake_config(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& 
 class Serve {
  public:
   // Writes `config` to DIR/config.json and starts serve with `env` added.
+  // `global_args` go before "serve" (e.g. --log-format json).
   explicit Serve(const json& config, std::map<std::string, std::string> env = {},
-                 bool write_config = true) {
+                 bool write_config = true, std::vector<std::string> global_args = {})
+      : global_args_(std::move(global_args)) {
     if (write_config) {
       std::ofstream(dir.file("config.json")) << config.dump(2);
     }
@@ -60,10 +62,11 @@ class Serve {
 
   void start(std::map<std::string, std::string> env = {}) {
     env_ = env;
-    child = std::make_unique<fakes::Child>(
-        std::vector<std::string>{"--config", dir.file("config.json"), "--log-level", "debug", "serve",
-                                 "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--data-dir", dir.file("data")},
-        env);
+    std::vector<std::string> args{"--config", dir.file("config.json"), "--log-level", "debug"};
+    args.insert(args.end(), global_args_.begin(), global_args_.end());
+    for (const char* a : {"serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--data-dir"}) args.push_back(a);
+    args.push_back(dir.file("data"));
+    child = std::make_unique<fakes::Child>(args, env);
     auto line = child->wait_for_line("admin listening on ", 10s);
     INFO(child->output());
     REQUIRE(line);
@@ -138,6 +141,7 @@ class Serve {
   std::string ca_cert;  // TLS tests: the certificate clients trust
 
  private:
+  std::vector<std::string> global_args_;
   std::map<std::string, std::string> env_;
 };
 

@@ -1,5 +1,6 @@
 // What an operator sees of a running serve: GET /metrics and `infinity-sms status`.
 #include <csignal>
+#include <sstream>
 
 #include "core/clock.h"
 #include "serve_fixture.h"
@@ -101,4 +102,51 @@ TEST_CASE("status reports readiness, queue, last deliveries, dead letters and to
   auto down = fakes::run({"--config", s.dir.file("config.json"), "status", "--url", url});
   CHECK(down.exit_code == 1);
   CHECK(down.err.find("is serve running") != std::string::npos);
+}
+
+TEST_CASE("JSON logs follow one message end to end, with numbers and text redacted", "[serve][logs]") {
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  Serve s(fake_config(tw, inf), {}, true, {"--log-format", "json"});
+  const std::string sid = "SM0000000000000000000000000000abcd";
+  REQUIRE(s.post_twilio("/callbacks/twilio/sms", real_inbound(sid), tw.auth_token())->status == 200);
+  REQUIRE(s.post_infinity(agent_event("ev-logs", inf.connector_id(), "Private reply text").dump())->status == 200);
+  REQUIRE(s.wait_state(sms::store::State::sent, 2));
+  s.child->signal(SIGTERM);
+  REQUIRE(s.child->wait(10s) == 0);
+
+  std::istringstream log(s.child->output());
+  std::vector<json> lines;
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("listening on ") != std::string::npos) continue;  // the plain start-up lines
+    auto j = json::parse(line, nullptr, false);
+    INFO(line);
+    REQUIRE(j.is_object());  // every log line is one JSON object
+    CHECK(j.contains("time"));
+    CHECK(j.contains("level"));
+    lines.push_back(j);
+  }
+  auto about = [&](const std::string& key, const std::string& value) {
+    std::vector<json> out;
+    for (const auto& j : lines)
+      if (j.value(key, "") == value) out.push_back(j);
+    return out;
+  };
+  auto inbound = about("messageSid", sid);
+  bool webhook = false, delivered = false;
+  for (const auto& j : inbound) {
+    webhook = webhook || (j.contains("requestId") && j["msg"].get<std::string>().find("stored") != std::string::npos);
+    delivered = delivered || (j.contains("outboxId") && j["msg"].get<std::string>().find("delivered") != std::string::npos);
+  }
+  CHECK(webhook);
+  CHECK(delivered);
+  auto outbound = about("eventId", "ev-logs");
+  REQUIRE(outbound.size() >= 2);
+  CHECK(outbound.front().value("conversationSessionId", "") == "028d0109148d0c42be45266207");
+  CHECK(about("from", "***0199").size() >= 1);
+
+  const auto all = s.child->output();
+  CHECK(all.find("+14155550199") == std::string::npos);  // the end user's number
+  CHECK(all.find("Private reply text") == std::string::npos);
+  CHECK(all.find("friends") == std::string::npos);  // the inbound text (logged at debug, as its length)
 }
