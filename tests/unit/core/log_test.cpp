@@ -17,7 +17,7 @@ TEST_CASE("log fields nest per thread and leave with their scope") {
   {
     log::Scope outer({{"requestId", "r1"}, {"skipped", ""}});
     {
-      log::Scope inner({{"messageSid", "SM1"}});
+      log::Scope inner(log::Fields{{"messageSid", "SM1"}});
       REQUIRE(log::current().size() == 2);
       CHECK(log::current()[0] == std::pair<std::string, std::string>{"requestId", "r1"});
       CHECK(log::current()[1] == std::pair<std::string, std::string>{"messageSid", "SM1"});
