@@ -168,6 +168,7 @@ struct Relay::Impl {
                      {{"direction", store::to_string(m.direction)}})
           .observe(static_cast<double>(last_sent_ms[d] - m.created_ms) / 1000.0);
       if (auto r = store.mark_sent(m.id, *result); !r) spdlog::error("{}", r.error().message);
+      log::Scope provider({{"providerId", *result}});  // the other side's id: Twilio's SID, Infinity's messageId
       spdlog::info("{} message {} ({}) delivered{}", store::to_string(m.direction), m.id, m.source_id,
                    result->empty() ? "" : " as " + *result);
       return;

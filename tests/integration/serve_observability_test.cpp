@@ -142,6 +142,9 @@ TEST_CASE("JSON logs follow one message end to end, with numbers and text redact
   CHECK(delivered);
   auto outbound = about("eventId", "ev-logs");
   REQUIRE(outbound.size() >= 2);
+  bool twilio_sid = false;  // the delivery line carries Twilio's SID for the message
+  for (const auto& j : outbound) twilio_sid = twilio_sid || j.value("providerId", "").rfind("SM", 0) == 0;
+  CHECK(twilio_sid);
   CHECK(outbound.front().value("conversationSessionId", "") == "028d0109148d0c42be45266207");
   CHECK(about("from", "***0199").size() >= 1);
 
