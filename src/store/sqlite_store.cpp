@@ -206,6 +206,7 @@ class SqliteStore final : public Store {
   Result<bool> record_status(const std::string& provider_id, State state, const std::string& error_code) override {
     return run([&] {
       if (state != State::sent && state != State::delivered && state != State::failed) return false;
+      if (provider_id.empty()) return false;  // would match every message not yet sent
       Transaction tx(db_);
       auto now = unix_ms_now();
       // Only forward: sending/sent may become sent (from sending only), delivered or failed.
@@ -264,9 +265,15 @@ class SqliteStore final : public Store {
   Result<int> purge(std::int64_t before_ms) override {
     return run([&] {
       // sent counts as final here: some carriers never send a delivery receipt.
+      Transaction tx(db_);
       Statement s(db_, "DELETE FROM messages WHERE state IN ('sent','delivered','failed','dead','expired') AND updated_ms < ?1");
       s.bind(1, before_ms).step();
-      return sqlite3_changes(db_);
+      int n = sqlite3_changes(db_);
+      // Dedupe keys of the same age go too: no provider redelivers a webhook that late.
+      Statement keys(db_, "DELETE FROM dedupe WHERE created_ms < ?1");
+      keys.bind(1, before_ms).step();
+      tx.commit();
+      return n;
     });
   }
 
@@ -431,7 +438,8 @@ class SqliteStore final : public Store {
 
   Result<int> requeue(const std::string& where, std::int64_t id) {
     return run([&] {
-      Statement s(db_, "UPDATE messages SET state = 'queued', next_attempt_ms = ?2, updated_ms = ?2 WHERE " + where +
+      // The old provider id goes: a late status callback for the old send must not move the retry.
+      Statement s(db_, "UPDATE messages SET state = 'queued', next_attempt_ms = ?2, updated_ms = ?2, provider_id = '' WHERE " + where +
                            " AND state IN ('dead','failed','expired')");
       s.bind(1, id).bind(2, unix_ms_now()).step();
       return sqlite3_changes(db_);

@@ -98,10 +98,11 @@ class Store {
   virtual Result<std::vector<Message>> list(std::optional<State> state, std::size_t limit) = 0;
   virtual Result<std::optional<Message>> get(std::int64_t id) = 0;
   virtual Result<std::vector<Attempt>> attempts(std::int64_t id) = 0;
-  // dead/failed/expired → queued, due now. Returns how many moved.
+  // dead/failed/expired → queued, due now, provider id cleared. Returns how many moved.
   virtual Result<int> retry(std::int64_t id) = 0;
   virtual Result<int> retry_all_dead() = 0;
-  // Deletes messages in a final state last updated before `before_ms`. Returns how many.
+  // Deletes messages in a final state last updated before `before_ms`, and dedupe keys created
+  // before it. Returns how many messages.
   virtual Result<int> purge(std::int64_t before_ms) = 0;
   // Message counts by state (every state present, 0 when none), and the oldest queued age.
   virtual Result<std::map<State, std::int64_t>> counts() = 0;

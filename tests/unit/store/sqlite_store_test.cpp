@@ -193,3 +193,35 @@ TEST_CASE("group commit: a request that fails leaves the rest of its batch store
   REQUIRE(retry);
   CHECK(*retry == Enqueued::stored);
 }
+
+TEST_CASE("an empty provider id matches nothing; a retried message forgets its old provider id") {
+  fakes::TempDir dir;
+  auto s = open_in(dir);
+  s->enqueue("k1", {msg("A", "x", Direction::outbound)});
+  s->enqueue("k2", {msg("B", "y", Direction::outbound)});
+  auto claimed = *s->claim_due(Direction::outbound, unix_ms_now(), 2);
+  REQUIRE(claimed.size() == 2);  // both sending, provider_id still ''
+  CHECK_FALSE(*s->record_status("", State::delivered, ""));
+  CHECK((*s->get(claimed[0].id))->state == State::sending);
+
+  s->mark_sent(claimed[0].id, "SM-old");
+  CHECK(*s->record_status("SM-old", State::failed, "30003"));
+  CHECK(*s->retry(claimed[0].id) == 1);
+  CHECK((*s->get(claimed[0].id))->provider_id.empty());
+  CHECK_FALSE(*s->record_status("SM-old", State::delivered, ""));  // a late callback for the old send
+  CHECK((*s->get(claimed[0].id))->state == State::queued);
+}
+
+TEST_CASE("purge removes finished messages and dedupe keys of the same age") {
+  fakes::TempDir dir;
+  auto s = open_in(dir);
+  s->enqueue("old-key", {msg("A", "x")});
+  auto m = s->claim_due(Direction::inbound, unix_ms_now(), 1)->at(0);
+  s->mark_sent(m.id, "id");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(*s->purge(unix_ms_now()) == 1);
+  // The key went with it: the same webhook now would be stored again (long after any retry).
+  CHECK(*s->enqueue("old-key", {msg("A", "x")}) == Enqueued::stored);
+  CHECK(*s->purge(unix_ms_now() - 60'000) == 0);
+  CHECK(*s->enqueue("old-key", {msg("A", "x")}) == Enqueued::duplicate);  // recent keys stay
+}
