@@ -13,7 +13,9 @@ namespace {
 std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (!HMAC(md, key.data(), static_cast<int>(key.size()),
+  // An empty key must still be a valid pointer: OpenSSL reads a null key as "reuse the last one".
+  static const char kEmpty[] = "";
+  if (!HMAC(md, key.empty() ? kEmpty : key.data(), static_cast<int>(key.size()),
             reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len))
     throw std::runtime_error("HMAC failed");
   return {reinterpret_cast<char*>(out), len};

@@ -52,6 +52,7 @@ bool valid_utf8(std::string_view s) {
 }
 
 std::vector<std::string> split(std::string_view s, std::size_t max_chars) {
+  if (max_chars == 0) return {std::string(s)};  // no limit
   std::vector<std::string> parts;
   while (length(s) > max_chars) {
     std::size_t i = 0, count = 0, last_break = 0;
@@ -70,20 +71,38 @@ std::vector<std::string> split(std::string_view s, std::size_t max_chars) {
   return parts;
 }
 
+namespace {
+
+// Parts of a concatenated SMS: a character never straddles two parts (a GSM-7 escape pair or a
+// UTF-16 surrogate pair that does not fit starts the next part).
+std::size_t parts_of(const std::vector<std::size_t>& sizes, std::size_t single, std::size_t per_part) {
+  std::size_t total = 0;
+  for (auto n : sizes) total += n;
+  if (total <= single) return 1;
+  std::size_t parts = 1, used = 0;
+  for (auto n : sizes) {
+    if (used + n > per_part) ++parts, used = 0;
+    used += n;
+  }
+  return parts;
+}
+
+}  // namespace
+
 Segments segments(std::string_view s) {
-  std::size_t septets = 0, utf16 = 0;
+  std::vector<std::size_t> septets, utf16;
   bool gsm = true;
   for (std::size_t i = 0; i < s.size();) {
     auto n = sequence_length(s, i);
     auto cp = decode(s, i, n);
     i += n;
-    utf16 += cp > 0xFFFF ? 2 : 1;
-    if (kGsmBasic.find(cp) != std::u32string::npos) septets += 1;
-    else if (kGsmExtension.find(cp) != std::u32string::npos) septets += 2;
+    utf16.push_back(cp > 0xFFFF ? 2 : 1);
+    if (kGsmBasic.find(cp) != std::u32string::npos) septets.push_back(1);
+    else if (kGsmExtension.find(cp) != std::u32string::npos) septets.push_back(2);
     else gsm = false;
   }
-  if (gsm) return {Encoding::gsm7, septets <= 160 ? 1 : (septets + 152) / 153};
-  return {Encoding::ucs2, utf16 <= 70 ? 1 : (utf16 + 66) / 67};
+  if (gsm) return {Encoding::gsm7, parts_of(septets, 160, 153)};
+  return {Encoding::ucs2, parts_of(utf16, 70, 67)};
 }
 
 const char* to_string(Encoding e) { return e == Encoding::gsm7 ? "GSM-7" : "UCS-2"; }

@@ -10,6 +10,9 @@ TEST_CASE("HMACs and hashes match the RFC vectors") {
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");  // RFC 4231 case 2
   CHECK(crypto::hex_encode(crypto::hmac_sha1("Jefe", "what do ya want for nothing?")) ==
         "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");  // RFC 2202 case 2
+  // An empty key is a valid (if useless) key, not an error: printf '' | openssl dgst -sha256 -hmac ""
+  CHECK(crypto::hex_encode(crypto::hmac_sha256(std::string_view(), "")) ==
+        "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
   CHECK(crypto::hex_encode(crypto::sha256("{}")) == "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
 }
 

@@ -58,6 +58,12 @@ TEST_CASE("SMS segments by encoding") {
   CHECK(seg("\xe2\x98\x95" + std::string(69, 'a')).encoding == text::Encoding::ucs2);
   CHECK(seg("\xe2\x98\x95" + std::string(69, 'a')).count == 1);
   CHECK(seg("\xe2\x98\x95" + std::string(70, 'a')).count == 2);
+  // A character never straddles two parts: 152 + '€' + 152 septets is 306 (two parts' worth),
+  // but the escape pair cannot split across the first boundary, so it takes three.
+  CHECK(seg(std::string(152, 'a') + "\xe2\x82\xac" + std::string(152, 'a')).count == 3);
+  // Likewise a surrogate pair (an emoji) at the 67-unit boundary of UCS-2 parts.
+  CHECK(seg(std::string(66, 'a') + "\xf0\x9f\x98\x80" + std::string(66, 'a')).count == 3);
+  CHECK(text::split("abc", 0) == std::vector<std::string>{"abc"});  // 0: no limit (used to loop)
   CHECK(seg("\xf0\x9f\x98\x80" + std::string(68, 'a')).count == 1);  // an emoji is two UTF-16 units
   CHECK(seg("\xf0\x9f\x98\x80" + std::string(69, 'a')).count == 2);
 }
