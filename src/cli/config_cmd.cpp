@@ -1,3 +1,6 @@
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include "cli/context.h"
 
 namespace sms::cli {
@@ -32,11 +35,17 @@ int set(const config::Loaded& loaded, const std::vector<std::string>& args) {
     if (!v) return report(v.error());
     config::set_dotted(patch, args[i], *v);
   }
+  std::vector<std::string> changed;
   auto written = loaded.file.update([&](nlohmann::json& layer) -> Result<void> {
-    config::merge_into(layer, patch);
+    changed = config::merge_into(layer, patch);
     return {};
   });
   if (!written) return report(written.error());
+  // The same audit line as the config API's: who, which keys, never values.
+  std::string keys;
+  for (const auto& k : changed) keys += (keys.empty() ? "" : ", ") + k;
+  spdlog::info("audit: configuration changed by config set (uid {}) in {}: {}", ::getuid(), loaded.file.path().string(),
+               keys.empty() ? "nothing" : keys);
   for (std::size_t i = 0; i < args.size(); i += 2)
     if (auto src = config::source_of(loaded.layers, args[i]); src != config::Source::file && src != config::Source::defaults)
       fmt::print(stderr, "infinity-sms: {} is saved in {} but overridden by the {}\n", args[i],

@@ -85,8 +85,13 @@ TEST_CASE("version, usage errors and exit codes", "[cli]") {
 
 TEST_CASE("config show and set", "[cli]") {
   Cli cli;
-  CHECK(cli({"config", "set", "avaya.host", "core.acme.ec.avayacloud.com", "avaya.clientSecret", "supersecret1",
-             "server.port", "9000"}).exit_code == 0);
+  auto set = cli({"config", "set", "avaya.host", "core.acme.ec.avayacloud.com", "avaya.clientSecret", "supersecret1",
+                  "server.port", "9000"});
+  CHECK(set.exit_code == 0);
+  // An audit line names the keys, never the values.
+  CHECK(set.err.find("audit: configuration changed by config set") != std::string::npos);
+  CHECK(set.err.find("avaya.clientSecret") != std::string::npos);
+  CHECK(set.err.find("supersecret1") == std::string::npos);
   struct stat st{};
   REQUIRE(stat(cli.config().c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
