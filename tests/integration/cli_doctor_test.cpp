@@ -7,12 +7,13 @@ using namespace itest;
 
 namespace {
 
-// Writes `config` (mode 0600) and runs doctor on it.
-fakes::RunResult doctor(const fakes::TempDir& dir, json config) {
-  config["server"]["dataDir"] = dir.file("data");
+// Writes `config` to DIR/config.json with `mode` (its server.dataDir defaulting to DIR/data)
+// and runs doctor on it.
+fakes::RunResult doctor(const fakes::TempDir& dir, json config, mode_t mode = 0600) {
+  if (!config["server"].contains("dataDir")) config["server"]["dataDir"] = dir.file("data");
   auto path = dir.file("config.json");
   std::ofstream(path) << config.dump();
-  ::chmod(path.c_str(), 0600);
+  ::chmod(path.c_str(), mode);
   return fakes::run({"--config", path, "doctor"});
 }
 
@@ -62,14 +63,10 @@ TEST_CASE("doctor passes a correct setup and names the fix for each failure", "[
   SECTION("plain http public URL, missing secret, world-readable file") {
     cfg["server"]["publicUrl"] = "http://sms.example.com";
     cfg["avaya"]["webhookSecret"] = "";
-    cfg["server"]["dataDir"] = dir.file("data");
-    auto path = dir.file("open.json");
-    std::ofstream(path) << cfg.dump();
-    ::chmod(path.c_str(), 0644);
-    auto r = fakes::run({"--config", path, "doctor"});
+    auto r = doctor(dir, cfg, 0644);
     CHECK(r.exit_code == 1);
     CHECK(r.out.find("is readable by others (mode 644)") != std::string::npos);
-    CHECK(r.out.find("fix: chmod 600 " + path) != std::string::npos);
+    CHECK(r.out.find("fix: chmod 600 " + dir.file("config.json")) != std::string::npos);
     CHECK(r.out.find("server.publicUrl http://sms.example.com is not https") != std::string::npos);
     CHECK(r.out.find("avaya.webhookSecret is not set") != std::string::npos);
   }
@@ -77,10 +74,7 @@ TEST_CASE("doctor passes a correct setup and names the fix for each failure", "[
     cfg["avaya"]["host"] = "";
     std::ofstream(dir.file("not-a-dir")) << "x";
     cfg["server"]["dataDir"] = dir.file("not-a-dir");
-    auto path = dir.file("c2.json");
-    std::ofstream(path) << cfg.dump();
-    ::chmod(path.c_str(), 0600);
-    auto r = fakes::run({"--config", path, "doctor"});
+    auto r = doctor(dir, cfg);
     CHECK(r.exit_code == 1);
     CHECK(r.out.find("[FAIL] Twilio -> Infinity: messages stay queued: avaya.host") != std::string::npos);
     CHECK(r.out.find("[skip] Infinity token") != std::string::npos);
