@@ -7,6 +7,7 @@
 #include "infinity/token_provider.h"
 #include "relay/relay.h"
 #include "server/server.h"
+#include "server/webhook_auth.h"
 #include "store/store.h"
 #include "twilio/client.h"
 
@@ -51,10 +52,10 @@ void check_settings(Checklist& out, const config::Config& c) {
       out.add(Verdict::ok, std::string(name) + ": settings complete" +
                                ((d == store::Direction::inbound ? c.avaya_mock() : c.twilio_mock()) ? " (mock mode)" : ""));
   }
-  if (!c.avaya_mock() && c.str("avaya.webhookSecret").empty() && !c.flag("avaya.allowUnsignedWebhooks"))
+  if (server::infinity_webhooks_unverifiable(c))
     out.add(Verdict::fail, "avaya.webhookSecret is not set: Infinity webhooks are refused (401)",
             "infinity-sms config set avaya.webhookSecret <the connector's Webhook Secret>");
-  if (!c.twilio_mock() && c.flag("twilio.validateSignature") && c.str("twilio.account.authToken").empty())
+  if (server::twilio_webhooks_unverifiable(c))
     out.add(Verdict::fail, "twilio.account.authToken is not set: Twilio webhooks cannot be verified and are refused (401)",
             "infinity-sms config set twilio.account.authToken <auth token>");
 }

@@ -145,11 +145,11 @@ struct Relay::Impl {
   }
 
   // Counters of final outcomes and retries, and the relay latency (accepted → delivered).
-  static void count(Direction d, const char* outcome) {
+  static void count(Direction d, const char* outcome, std::int64_t n = 1) {
     metrics::registry()
         .counter("infinity_sms_messages_total", "Messages by direction and final state (sent, dead, expired) or retry",
                  {{"direction", store::to_string(d)}, {"outcome", outcome}})
-        .inc();
+        .inc(n);
   }
 
   void deliver(const store::Message& m, const config::Config& c, Clients& clients, std::mt19937_64& rng) {
@@ -199,10 +199,7 @@ struct Relay::Impl {
       auto n = store.expire(d, now - age.count());
       if (n && *n > 0) {
         expired += *n;
-        metrics::registry()
-            .counter("infinity_sms_messages_total", "Messages by direction and final state (sent, dead, expired) or retry",
-                     {{"direction", store::to_string(d)}, {"outcome", "expired"}})
-            .inc(*n);
+        count(d, "expired", *n);
         spdlog::warn("{} {} message(s) expired undelivered (older than {} ms)", *n, store::to_string(d), age.count());
       }
     }

@@ -37,6 +37,14 @@ std::string first_value(const std::string& v) {
 
 }  // namespace
 
+bool twilio_webhooks_unverifiable(const config::Config& c) {
+  return !accepts_unsigned_twilio(c) && c.str("twilio.account.authToken").empty();
+}
+
+bool infinity_webhooks_unverifiable(const config::Config& c) {
+  return !accepts_unsigned_infinity(c) && c.str("avaya.webhookSecret").empty();
+}
+
 std::string twilio_signed_url(const Request& request, const config::Config& config) {
   auto public_url = config.str("server.publicUrl");
   if (!public_url.empty()) {
@@ -56,7 +64,7 @@ std::optional<Response> check_twilio_signature(const Request& request, const for
                                                const config::Config& config) {
   if (accepts_unsigned_twilio(config)) return std::nullopt;
   auto token = config.str("twilio.account.authToken");
-  if (token.empty())
+  if (twilio_webhooks_unverifiable(config))
     return refuse("twilio", 401, "signature_unverifiable",
                           "twilio.account.authToken is not set, so X-Twilio-Signature cannot be "
                           "verified; set it with 'infinity-sms config set twilio.account.authToken "
@@ -77,13 +85,12 @@ std::optional<Response> check_twilio_signature(const Request& request, const for
 std::optional<Response> check_infinity_signature(const Request& request,
                                                  const config::Config& config) {
   auto secret = config.str("avaya.webhookSecret");
-  if (secret.empty()) {
-    if (accepts_unsigned_infinity(config)) return std::nullopt;
+  if (infinity_webhooks_unverifiable(config))
     return refuse("infinity", 401, "signature_unverifiable",
                           "avaya.webhookSecret is not set, so x-avaya-event-signature cannot be "
                           "verified; set it to the connector's Webhook Secret (or "
                           "avaya.allowUnsignedWebhooks true to accept unsigned webhooks)");
-  }
+  if (accepts_unsigned_infinity(config)) return std::nullopt;
   switch (infinity::check_signature({secret, config.str("avaya.previousWebhookSecret")},
                                     request.header("x-avaya-event-signature"), request.body)) {
     case infinity::SignatureCheck::ok: return std::nullopt;

@@ -26,6 +26,11 @@ std::optional<Response> check_infinity_signature(const Request& request,
 // Start-up and readiness warnings about unsigned webhooks being accepted.
 std::vector<std::string> unsigned_webhook_warnings(const config::Config& config);
 
+// True when no secret is configured to verify the provider's webhooks and unsigned ones are not
+// accepted either: every such webhook is refused with 401 signature_unverifiable.
+bool twilio_webhooks_unverifiable(const config::Config& config);
+bool infinity_webhooks_unverifiable(const config::Config& config);
+
 // Bearer admin token check (constant time); nullopt when authorised, else a 401.
 std::optional<Response> check_admin_token(const Request& request, const config::Config& config);
 
