@@ -74,12 +74,15 @@ void check_public_url(Checklist& out, const config::Config& c) {
 }
 
 void check_store(Checklist& out, const config::Config& c) {
-  auto file = server::data_dir(c, config::process_env()) / "outbox.db";
-  auto store = store::open_sqlite(file);
+  auto dir = server::data_dir(c, config::process_env());
+  bool shared = !c.str("store.url").empty();
+  auto name = shared ? std::string("PostgreSQL outbox (store.url)") : "outbox " + (dir / "outbox.db").string();
+  auto store = store::open_for_tools(c, dir);
   Result<void> writable = store ? (*store)->check_writable() : std::unexpected(store.error());
-  if (writable) out.add(Verdict::ok, "outbox " + file.string() + " takes writes");
-  else out.add(Verdict::fail, "outbox " + file.string() + ": " + writable.error().message,
-               "make server.dataDir a directory the service user can write (it is created 0700)");
+  if (writable) out.add(Verdict::ok, name + " takes writes");
+  else out.add(Verdict::fail, name + ": " + writable.error().message,
+               shared ? "check store.url (host, port, user, password, database) and that the server is a writable primary"
+                      : "make server.dataDir a directory the service user can write (it is created 0700)");
 }
 
 http::Timeouts timeouts() { return {std::chrono::seconds(5), std::chrono::seconds(10), std::chrono::seconds(10)}; }

@@ -29,15 +29,16 @@ nlohmann::json to_json(const store::Message& m) {
           {"payload", m.payload}};
 }
 
-// Opens the outbox `serve` uses (server.dataDir, or --data-dir); safe while serve runs.
+// Opens the outbox `serve` uses (store.url, else server.dataDir or --data-dir); safe while serve runs.
 Result<std::unique_ptr<store::Store>> open(Context& ctx, const Opts& o) {
   nlohmann::json flags = nlohmann::json::object();
   if (!o.data_dir.empty()) flags["server"]["dataDir"] = o.data_dir;
   auto loaded = ctx.load(flags);
   if (!loaded) return fail(ErrorKind::config, "cannot load the configuration");
-  auto file = server::data_dir(loaded->effective, config::process_env()) / "outbox.db";
-  if (!std::filesystem::exists(file)) return fail(ErrorKind::config, "no outbox at " + file.string() + " (see server.dataDir)");
-  return store::open_sqlite(file);
+  auto dir = server::data_dir(loaded->effective, config::process_env());
+  if (loaded->effective.str("store.url").empty() && !std::filesystem::exists(dir / "outbox.db"))
+    return fail(ErrorKind::config, "no outbox at " + (dir / "outbox.db").string() + " (see server.dataDir and store.url)");
+  return store::open_for_tools(loaded->effective, dir);
 }
 
 int list(Context& ctx, const Opts& o) {

@@ -52,6 +52,9 @@ std::vector<KeySpec> make_schema() {
       {"server.readTimeout", T::duration, "10s", S::plain, "", "longest wait for request bytes"},
       {"server.writeTimeout", T::duration, "10s", S::plain, "", "longest wait to send response bytes"},
       {"server.idleTimeout", T::duration, "5s", S::plain, "", "idle keep-alive connections are closed after this"},
+      {"store.url", T::string, "", S::secret, "INFINITY_SMS_STORE_URL", "postgresql://user:password@host/db: a store shared by several serve instances (\"\": SQLite in server.dataDir)"},
+      {"store.poolSize", T::integer, 8, S::plain, "", "PostgreSQL connections per process", 1, 256},
+      {"store.leaseTimeout", T::duration, "1m", S::plain, "", "PostgreSQL: a claimed delivery returns to the queue if its instance has not finished it by then"},
       {"relay.concurrency", T::integer, 8, S::plain, "", "deliveries in flight per direction", 1, 256},
       {"relay.upstreamTimeout", T::duration, "15s", S::plain, "", "timeout of each call to Twilio or Infinity"},
       {"relay.retryInitial", T::duration, "1s", S::plain, "", "first retry delay"},
@@ -137,6 +140,8 @@ std::string check_value(const KeySpec& spec, const json& v) {
     default:
       if (key == "avaya.sendMessagePath" && (s.empty() || s.front() != '/'))
         return key + ": must start with '/', got " + quoted(spec, v);
+      if (key == "store.url" && !s.empty() && !s.starts_with("postgresql://") && !s.starts_with("postgres://"))
+        return key + ": expected \"\" (SQLite) or a postgresql:// URL, got " + quoted(spec, v);
       break;
   }
   return "";

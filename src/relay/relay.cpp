@@ -152,6 +152,20 @@ struct Relay::Impl {
         .inc(n);
   }
 
+  // Writes a delivery's outcome. Until it is written the message stays claimed, and is sent again
+  // once the claim is released or its lease runs out; so while the store is unreachable (a
+  // database restart) keep trying, until serve stops.
+  template <class Write>
+  void record(Write write) {
+    for (bool first = true;; first = false) {
+      auto r = write();
+      if (r) return;
+      if (first) spdlog::error("{}", r.error().message);
+      if (r.error().kind != ErrorKind::network || stopping) return;
+      std::this_thread::sleep_for(kPoll * 5);
+    }
+  }
+
   void deliver(const store::Message& m, const config::Config& c, Clients& clients, std::mt19937_64& rng) {
     auto d = static_cast<int>(m.direction == Direction::inbound ? 0 : 1);
     // The ids that tie this delivery to the webhook it came from (source_id is the MessageSid
@@ -167,7 +181,7 @@ struct Relay::Impl {
           .histogram("infinity_sms_relay_latency_seconds", "From accepting a webhook to the provider accepting the message",
                      {{"direction", store::to_string(m.direction)}})
           .observe(static_cast<double>(last_sent_ms[d] - m.created_ms) / 1000.0);
-      if (auto r = store.mark_sent(m.id, *result); !r) spdlog::error("{}", r.error().message);
+      record([&] { return store.mark_sent(m.id, *result); });
       log::Scope provider({{"providerId", *result}});  // the other side's id: Twilio's SID, Infinity's messageId
       spdlog::info("{} message {} ({}) delivered{}", store::to_string(m.direction), m.id, m.source_id,
                    result->empty() ? "" : " as " + *result);
@@ -178,7 +192,7 @@ struct Relay::Impl {
       ++dead;
       count(m.direction, "dead");
       spdlog::warn("{} message {} ({}) is dead: {}", store::to_string(m.direction), m.id, m.source_id, e.message);
-      if (auto r = store.mark_dead(m.id, e); !r) spdlog::error("{}", r.error().message);
+      record([&] { return store.mark_dead(m.id, e); });
       return;
     }
     ++retries;
@@ -187,7 +201,8 @@ struct Relay::Impl {
     auto delay = retry_delay(b, m.attempts, e, rng);
     spdlog::warn("{} message {} ({}) will be retried in {} ms: {}", store::to_string(m.direction), m.id, m.source_id,
                  delay.count(), e.message);
-    if (auto r = store.mark_retry(m.id, unix_ms_now() + delay.count(), e); !r) spdlog::error("{}", r.error().message);
+    auto due = unix_ms_now() + delay.count();
+    record([&] { return store.mark_retry(m.id, due, e); });
   }
 
   void expire_stale(const config::Config& c) {
@@ -208,7 +223,7 @@ struct Relay::Impl {
   // The next message for a worker: one already claimed for the lane, else a fresh claim of up to
   // relay.concurrency conversation heads (one query for several workers), the rest left for the
   // lane's other workers. Claimed messages are heads of distinct conversations, so they may be
-  // delivered in parallel; any left when serve stops are requeued at the next start.
+  // delivered in parallel; any left when serve stops are released for the next claim.
   std::optional<store::Message> take(Lane& l, const config::Config& c) {
     {
       std::lock_guard lock(l.mutex);
@@ -285,6 +300,11 @@ void Relay::stop() {
     for (auto& t : l.workers)
       if (t.joinable()) t.join();
     l.workers.clear();
+    std::vector<std::int64_t> unsent;
+    for (const auto& m : l.claimed) unsent.push_back(m.id);
+    l.claimed.clear();
+    if (unsent.empty()) continue;
+    if (auto r = impl_->store.release(unsent); !r) spdlog::error("{}", r.error().message);
   }
 }
 

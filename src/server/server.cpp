@@ -93,7 +93,7 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
 
   if (auto r = ensure_admin_token(loaded); !r) return std::unexpected(r.error());
   const auto dir = data_dir(loaded.effective, env);
-  auto store = store::open_sqlite(dir / "outbox.db");
+  auto store = store::open_for_serve(loaded.effective, dir);
   if (!store) return std::unexpected(store.error());
 
   config::LiveConfig live(loaded.effective);
@@ -128,7 +128,8 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   for (auto d : {store::Direction::inbound, store::Direction::outbound})
     if (auto why = relay.blocked_reason(d); !why.empty())
       spdlog::warn("{} messages will stay queued: {}", store::to_string(d), why);
-  spdlog::info("store {}", (dir / "outbox.db").string());
+  if (config->str("store.url").empty()) spdlog::info("store {}", (dir / "outbox.db").string());
+  else spdlog::info("store PostgreSQL (store.url), spool {}", (dir / "spool.db").string());
   const char* scheme = config->str("server.tls.cert").empty() ? "http" : "https";
   fmt::print(stderr, "listening on {}://{}:{}\nadmin listening on {}://{}:{}\n", scheme,
              config->str("server.host"), *port, scheme, config->str("server.adminHost"), *admin_port);

@@ -1,5 +1,7 @@
 #include "store/sqlite.h"
 
+#include <sys/stat.h>
+
 namespace sms::store::sqlite {
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -45,6 +47,30 @@ void exec(sqlite3* db, const char* sql) {
     sqlite3_free(err);
     throw Failure{msg};
   }
+}
+
+sqlite3* open(const std::filesystem::path& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto dir = file.parent_path();
+  if (!dir.empty() && !fs::exists(dir)) {
+    fs::create_directories(dir, ec);
+    if (ec) throw Failure{"cannot create " + dir.string() + ": " + ec.message()};
+    fs::permissions(dir, fs::perms::owner_all, ec);
+  }
+  sqlite3* db = nullptr;
+  auto old_mask = ::umask(077);  // the database and its WAL files are created 0600
+  int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  ::umask(old_mask);
+  try {
+    if (rc != SQLITE_OK) throw Failure{db ? sqlite3_errmsg(db) : "cannot open"};
+    sqlite3_busy_timeout(db, 10000);
+    exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+  } catch (...) {
+    sqlite3_close(db);
+    throw;
+  }
+  return db;
 }
 
 }  // namespace sms::store::sqlite

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -37,5 +38,10 @@ struct Failure {
 };
 
 void exec(sqlite3* db, const char* sql);
+
+// Opens (creating) a database file shared by threads and processes, in WAL mode with
+// synchronous=FULL (a commit survives power loss): the file 0600, a missing directory 0700.
+// On failure closes what it opened and throws.
+sqlite3* open(const std::filesystem::path& file);
 
 }  // namespace sms::store::sqlite

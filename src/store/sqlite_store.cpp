@@ -1,8 +1,6 @@
 // The embedded outbox: SQLite in WAL mode. synchronous=FULL makes every commit durable against
 // power loss as well as process crashes (NORMAL in WAL mode survives a crash of the process but
 // may lose the last commits on power loss); a webhook is acknowledged only after its commit.
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <functional>
@@ -86,6 +84,7 @@ Message read_message(const Statement& s) {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(fs::path file) : file_(std::move(file)) {}
+  const char* backend() const override { return "sqlite"; }
   ~SqliteStore() override {
     statements_.clear();  // finalized before the connection closes
     sqlite3_close(db_);
@@ -93,19 +92,8 @@ class SqliteStore final : public Store {
 
   Result<void> open() {
     return run([&] {
-      std::error_code ec;
-      auto dir = file_.parent_path();
-      if (!dir.empty() && !fs::exists(dir)) {
-        fs::create_directories(dir, ec);
-        if (ec) throw Failure{"cannot create " + dir.string() + ": " + ec.message()};
-        fs::permissions(dir, fs::perms::owner_all, ec);
-      }
-      auto old_mask = ::umask(077);  // the database and its WAL files are created 0600
-      int rc = sqlite3_open_v2(file_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
-      ::umask(old_mask);
-      if (rc != SQLITE_OK) throw Failure{db_ ? sqlite3_errmsg(db_) : "cannot open"};
-      sqlite3_busy_timeout(db_, 10000);
-      sqlite::exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+      db_ = sqlite::open(file_);
+      sqlite::exec(db_, "PRAGMA foreign_keys=ON;");
       migrate();
     });
   }
@@ -185,6 +173,18 @@ class SqliteStore final : public Store {
     return outcome(id, "UPDATE messages SET state = 'dead', last_error = ?2, provider_code = ?3, "
                        "attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1", "dead", e.message,
                    [&](Statement& s) { s.bind(2, e.message).bind(3, e.provider_code); });
+  }
+
+  Result<void> release(const std::vector<std::int64_t>& ids) override {
+    return run([&] {
+      Transaction tx(db_, Durability::process_crash);
+      auto& s = cached("UPDATE messages SET state = 'queued' WHERE id = ?1 AND state = 'sending'");
+      for (auto id : ids) {
+        s.bind(1, id).step();
+        s.reset();
+      }
+      tx.commit();
+    });
   }
 
   Result<int> expire(Direction d, std::int64_t created_before_ms) override {

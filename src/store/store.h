@@ -3,6 +3,7 @@
 // added beside the embedded SQLite one.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/config.h"
 #include "core/result.h"
 
 namespace sms::store {
@@ -63,6 +65,9 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // "sqlite" or "postgresql".
+  virtual const char* backend() const = 0;
+
   // Claims dedupe_key and stores `messages` (one webhook's parts or recipients, in order) in
   // one transaction. If the key was claimed before, stores nothing and returns duplicate.
   // Durable when it returns (the caller may acknowledge the webhook).
@@ -82,6 +87,10 @@ class Store {
                                   const Error& error) = 0;
   virtual Result<void> mark_dead(std::int64_t id, const Error& error) = 0;
 
+  // Claimed messages this process will not deliver after all (it is stopping): sending → queued,
+  // for whichever instance claims them next.
+  virtual Result<void> release(const std::vector<std::int64_t>& ids) = 0;
+
   // Moves queued messages of `direction` created before `created_before_ms` to expired.
   virtual Result<int> expire(Direction direction, std::int64_t created_before_ms) = 0;
 
@@ -91,7 +100,8 @@ class Store {
   virtual Result<bool> record_status(const std::string& provider_id, State state,
                                      const std::string& error_code) = 0;
 
-  // At start-up: messages left sending by a crash go back to queued. Returns how many.
+  // At start-up: messages left sending by a crash go back to queued (on a shared store, only
+  // those whose lease ran out). Returns how many.
   virtual Result<int> requeue_in_flight() = 0;
 
   // Operator views and actions (outbox CLI, admin API).
@@ -110,11 +120,27 @@ class Store {
 
   // Proves the store accepts writes now (readiness).
   virtual Result<void> check_writable() = 0;
+
+  // Webhooks accepted while the shared store was unreachable, kept in the local spool until it
+  // returns (always 0 for SQLite).
+  virtual std::int64_t spooled() const { return 0; }
 };
 
 // The embedded backend: SQLite in WAL mode with synchronous=FULL at `file` (directories created
 // 0700). Runs the schema migrations. Safe to open from several processes at once (serve and
 // the outbox CLI).
 Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& file);
+
+// The shared backend: PostgreSQL at `url` (postgresql://...), with at most `pool_size`
+// connections; a claim not finished within `lease` returns to the queue. Runs the migrations
+// (several instances may start at once).
+Result<std::unique_ptr<Store>> open_postgres(const std::string& url, int pool_size, std::chrono::milliseconds lease);
+
+// What `serve` uses: store.url's PostgreSQL behind a local spool at <data_dir>/spool.db (a
+// webhook is stored in the spool while the database is unreachable, and moved to it when it
+// returns), or SQLite at <data_dir>/outbox.db when store.url is "".
+Result<std::unique_ptr<Store>> open_for_serve(const config::Config& config, const std::filesystem::path& data_dir);
+// The same store without a spool, for the operator's tools (outbox, doctor).
+Result<std::unique_ptr<Store>> open_for_tools(const config::Config& config, const std::filesystem::path& data_dir);
 
 }  // namespace sms::store

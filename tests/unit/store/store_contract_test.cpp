@@ -1,11 +1,15 @@
+// The store's contract, run against both backends: embedded SQLite and shared PostgreSQL
+// (the latter on the cluster scripts/with-postgres starts).
 #include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <set>
 #include <thread>
 
 #include "core/clock.h"
 #include "fakes/process.h"
+#include "fakes/test_database.h"
 #include "store/store.h"
 
 using namespace sms;
@@ -13,11 +17,40 @@ using namespace sms::store;
 
 namespace {
 
-std::unique_ptr<Store> open_in(const fakes::TempDir& dir) {
-  auto s = open_sqlite(dir.file("state/outbox.db"));
-  REQUIRE(s);
-  return std::move(*s);
-}
+constexpr auto kLease = std::chrono::seconds(60);
+
+// One store location; open() may be called again, like a second process on the same store.
+struct SqliteBackend {
+  static constexpr bool shared = false;
+  fakes::TempDir dir;
+  std::string file() const { return dir.file("state/outbox.db"); }
+  Result<std::unique_ptr<Store>> try_open() { return open_sqlite(file()); }
+  void make_schema_newer() {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(file().c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  std::unique_ptr<Store> open() {
+    auto s = try_open();
+    if (!s) FAIL(s.error().message);
+    return std::move(*s);
+  }
+};
+
+struct PostgresBackend {
+  static constexpr bool shared = true;
+  fakes::TestDatabase db;
+  Result<std::unique_ptr<Store>> try_open() { return open_postgres(db.url(), 4, kLease); }
+  void make_schema_newer() { db.exec("INSERT INTO infinity_sms_migrations VALUES (99, 0)"); }
+  std::unique_ptr<Store> open() {
+    auto s = try_open();
+    if (!s) FAIL(s.error().message);
+    return std::move(*s);
+  }
+};
+
+#define CONTRACT_TEST(name) TEMPLATE_TEST_CASE(name, "[store]", SqliteBackend, PostgresBackend)
 
 NewMessage msg(const std::string& conv, const std::string& text, Direction d = Direction::inbound) {
   return {d, conv, "src-" + text, {{"text", text}}};
@@ -33,26 +66,30 @@ const Error kTransient{ErrorKind::retryable, "503 from upstream", 503, "", "", {
 
 }  // namespace
 
-TEST_CASE("enqueue claims the dedupe key atomically and keeps a webhook's parts in order") {
-  fakes::TempDir dir;
-  auto s = open_in(dir);
+CONTRACT_TEST("enqueue claims the dedupe key atomically and keeps a webhook's parts in order") {
+  TestType backend;
+  auto s = backend.open();
   CHECK(*s->enqueue("k1", {msg("A", "a1"), msg("A", "a2")}) == Enqueued::stored);
   CHECK(*s->enqueue("k1", {msg("A", "again")}) == Enqueued::duplicate);
   auto all = s->list(std::nullopt, 10);
   REQUIRE(all);
   CHECK(texts(*all) == std::vector<std::string>{"a2", "a1"});  // newest first
   CHECK((*s->counts())[State::queued] == 2);
+}
 
+TEST_CASE("the SQLite outbox and its directory are private to the service user") {
+  SqliteBackend backend;
+  auto s = backend.open();
   struct stat st{};
-  REQUIRE(stat(dir.file("state/outbox.db").c_str(), &st) == 0);
+  REQUIRE(stat(backend.file().c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  REQUIRE(stat(dir.file("state").c_str(), &st) == 0);
+  REQUIRE(stat(backend.dir.file("state").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0700);
 }
 
-TEST_CASE("claims are FIFO per conversation and never block other conversations") {
-  fakes::TempDir dir;
-  auto s = open_in(dir);
+CONTRACT_TEST("claims are FIFO per conversation and never block other conversations") {
+  TestType backend;
+  auto s = backend.open();
   s->enqueue("1", {msg("A", "a1")});
   s->enqueue("2", {msg("A", "a2")});
   s->enqueue("3", {msg("B", "b1")});
@@ -85,22 +122,33 @@ TEST_CASE("claims are FIFO per conversation and never block other conversations"
   CHECK(s->get(999999)->has_value() == false);
 }
 
-TEST_CASE("limit, due time and crash recovery") {
-  fakes::TempDir dir;
+CONTRACT_TEST("limit, due time, release and crash recovery") {
+  TestType backend;
   {
-    auto s = open_in(dir);
-    for (int i = 0; i < 5; ++i) s->enqueue("k" + std::to_string(i), {msg("C" + std::to_string(i), std::to_string(i))});
+    auto s = backend.open();
+    for (int i = 0; i < 6; ++i) s->enqueue("k" + std::to_string(i), {msg("C" + std::to_string(i), std::to_string(i))});
     CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 2)->size() == 2);
     CHECK(s->claim_due(Direction::inbound, 0, 10)->empty());  // nothing is due at time 0
+    auto released = *s->claim_due(Direction::inbound, unix_ms_now(), 1);
+    REQUIRE(s->release({released.at(0).id}));  // a stopping instance hands it back at once
+    CHECK((*s->get(released[0].id))->state == State::queued);
   }
-  auto s = open_in(dir);  // as after a crash: two were left sending
-  CHECK(*s->requeue_in_flight() == 2);
-  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10)->size() == 5);
+  auto s = backend.open();  // as after a crash: two were left sending
+  if constexpr (TestType::shared) {
+    // Another instance's claims stay theirs until the lease runs out.
+    CHECK(*s->requeue_in_flight() == 0);
+    CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10)->size() == 4);
+    // A lease later every claim has run out: the two left by the first instance and the four above.
+    CHECK(s->claim_due(Direction::inbound, unix_ms_now() + std::chrono::milliseconds(kLease).count() + 1, 10)->size() == 6);
+  } else {
+    CHECK(*s->requeue_in_flight() == 2);
+    CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10)->size() == 6);
+  }
 }
 
-TEST_CASE("status callbacks only move forward") {
-  fakes::TempDir dir;
-  auto s = open_in(dir);
+CONTRACT_TEST("status callbacks only move forward") {
+  TestType backend;
+  auto s = backend.open();
   s->enqueue("k", {msg("A", "x", Direction::outbound)});
   auto m = s->claim_due(Direction::outbound, unix_ms_now(), 1)->at(0);
   s->mark_sent(m.id, "SM1");
@@ -111,9 +159,9 @@ TEST_CASE("status callbacks only move forward") {
   CHECK((*s->get(m.id))->state == State::delivered);
 }
 
-TEST_CASE("expire, retry, purge and counts") {
-  fakes::TempDir dir;
-  auto s = open_in(dir);
+CONTRACT_TEST("expire, retry, purge and counts") {
+  TestType backend;
+  auto s = backend.open();
   s->enqueue("k1", {msg("A", "old")});
   s->enqueue("k2", {msg("B", "x", Direction::outbound)});
   CHECK(*s->expire(Direction::inbound, unix_ms_now() + 1) == 1);
@@ -134,10 +182,10 @@ TEST_CASE("expire, retry, purge and counts") {
   CHECK(s->check_writable());
 }
 
-TEST_CASE("concurrent enqueues from many threads and two connections lose nothing") {
-  fakes::TempDir dir;
-  auto a = open_in(dir);
-  auto b = open_in(dir);  // like serve and the outbox CLI on one file
+CONTRACT_TEST("concurrent enqueues from many threads and two connections lose nothing") {
+  TestType backend;
+  auto a = backend.open();
+  auto b = backend.open();  // like serve and the outbox CLI, or two instances
   std::atomic<int> stored{0}, dup{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t)
@@ -156,21 +204,18 @@ TEST_CASE("concurrent enqueues from many threads and two connections lose nothin
   CHECK((*a->counts())[State::queued] == 225);
 }
 
-TEST_CASE("a newer schema version is refused") {
-  fakes::TempDir dir;
-  { auto s = open_in(dir); }
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(dir.file("state/outbox.db").c_str(), &db) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr) == SQLITE_OK);
-  sqlite3_close(db);
-  auto reopened = open_sqlite(dir.file("state/outbox.db"));
+CONTRACT_TEST("a newer schema version is refused") {
+  TestType backend;
+  { auto s = backend.open(); }
+  backend.make_schema_newer();
+  auto reopened = backend.try_open();
   REQUIRE_FALSE(reopened);
   CHECK(reopened.error().message.find("newer than this infinity-sms") != std::string::npos);
 }
 
-TEST_CASE("group commit: a request that fails leaves the rest of its batch stored") {
-  fakes::TempDir dir;
-  auto s = open_in(dir);
+CONTRACT_TEST("a request that fails stores nothing of itself and leaves concurrent requests stored") {
+  TestType backend;
+  auto s = backend.open();
   std::atomic<int> stored{0}, failed{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t)
@@ -194,9 +239,9 @@ TEST_CASE("group commit: a request that fails leaves the rest of its batch store
   CHECK(*retry == Enqueued::stored);
 }
 
-TEST_CASE("an empty provider id matches nothing; a retried message forgets its old provider id") {
-  fakes::TempDir dir;
-  auto s = open_in(dir);
+CONTRACT_TEST("an empty provider id matches nothing; a retried message forgets its old provider id") {
+  TestType backend;
+  auto s = backend.open();
   s->enqueue("k1", {msg("A", "x", Direction::outbound)});
   s->enqueue("k2", {msg("B", "y", Direction::outbound)});
   auto claimed = *s->claim_due(Direction::outbound, unix_ms_now(), 2);
@@ -212,9 +257,9 @@ TEST_CASE("an empty provider id matches nothing; a retried message forgets its o
   CHECK((*s->get(claimed[0].id))->state == State::queued);
 }
 
-TEST_CASE("purge removes finished messages and dedupe keys of the same age") {
-  fakes::TempDir dir;
-  auto s = open_in(dir);
+CONTRACT_TEST("purge removes finished messages and dedupe keys of the same age") {
+  TestType backend;
+  auto s = backend.open();
   s->enqueue("old-key", {msg("A", "x")});
   auto m = s->claim_due(Direction::inbound, unix_ms_now(), 1)->at(0);
   s->mark_sent(m.id, "id");

@@ -1,0 +1,323 @@
+// The shared outbox: PostgreSQL, for several serve instances acting as one connector.
+// Instances claim deliveries with FOR UPDATE SKIP LOCKED and a lease: a claim not finished
+// within the lease (its instance died) becomes claimable again. Per-conversation order holds
+// across instances because only a conversation's head (its oldest unfinished message) is ever
+// claimable, and it stays the head while any instance holds it.
+#include <algorithm>
+
+#include "core/clock.h"
+#include "store/postgres.h"
+#include "store/store.h"
+
+namespace sms::store {
+namespace {
+
+using postgres::Connection;
+using postgres::Failure;
+using postgres::Rows;
+using postgres::Transaction;
+
+// Ordered schema migrations; infinity_sms_migrations records which have run.
+constexpr const char* kMigrations[] = {
+    R"sql(
+    CREATE TABLE messages (
+      id BIGSERIAL PRIMARY KEY,
+      direction TEXT NOT NULL,
+      state TEXT NOT NULL,
+      conversation TEXT NOT NULL,
+      source_id TEXT NOT NULL,
+      payload TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      created_ms BIGINT NOT NULL,
+      updated_ms BIGINT NOT NULL,
+      next_attempt_ms BIGINT NOT NULL,
+      lease_until_ms BIGINT NOT NULL DEFAULT 0,
+      provider_id TEXT NOT NULL DEFAULT '',
+      last_error TEXT NOT NULL DEFAULT '',
+      provider_code TEXT NOT NULL DEFAULT '');
+    CREATE INDEX messages_active ON messages(direction, conversation, id) WHERE state IN ('queued','sending');
+    CREATE INDEX messages_expiry ON messages(direction, created_ms) WHERE state = 'queued';
+    CREATE INDEX messages_provider ON messages(provider_id) WHERE provider_id <> '';
+    CREATE INDEX messages_purge ON messages(state, updated_ms);
+    CREATE TABLE dedupe (key TEXT PRIMARY KEY, created_ms BIGINT NOT NULL);
+    CREATE TABLE attempts (
+      seq BIGSERIAL PRIMARY KEY,
+      message_id BIGINT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+      at_ms BIGINT NOT NULL,
+      outcome TEXT NOT NULL,
+      detail TEXT NOT NULL);
+    CREATE INDEX attempts_message ON attempts(message_id, seq);
+    )sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+// pg_advisory_xact_lock key held while migrating: "infinity" in ASCII.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(26980217376649593)";
+
+#define COLUMNS \
+  "id, direction, state, conversation, source_id, payload, attempts, created_ms, updated_ms, next_attempt_ms, " \
+  "provider_id, last_error, provider_code"
+
+Message read_message(const Rows& r, int row) {
+  Message m;
+  m.id = r.integer(row, 0);
+  m.direction = parse_direction(r.text(row, 1)).value_or(Direction::inbound);
+  m.state = parse_state(r.text(row, 2)).value_or(State::queued);
+  m.conversation = r.text(row, 3);
+  m.source_id = r.text(row, 4);
+  m.payload = nlohmann::json::parse(r.text(row, 5), nullptr, false);
+  m.attempts = static_cast<int>(r.integer(row, 6));
+  m.created_ms = r.integer(row, 7);
+  m.updated_ms = r.integer(row, 8);
+  m.next_attempt_ms = r.integer(row, 9);
+  m.provider_id = r.text(row, 10);
+  m.last_error = r.text(row, 11);
+  m.provider_code = r.text(row, 12);
+  return m;
+}
+
+std::vector<Message> read_messages(const Rows& r) {
+  std::vector<Message> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back(read_message(r, i));
+  return out;
+}
+
+std::string str(std::int64_t v) { return std::to_string(v); }
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(std::string url, int pool_size, std::int64_t lease_ms) : pool_(std::move(url), pool_size), lease_ms_(lease_ms) {}
+
+  const char* backend() const override { return "postgresql"; }
+
+  Result<void> migrate() {
+    return run([&](Connection& c) {
+      Transaction tx(c);
+      c.exec(kMigrationLock);  // instances starting together migrate one after the other
+      c.exec("CREATE TABLE IF NOT EXISTS infinity_sms_migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)");
+      auto v = c.exec("SELECT COALESCE(MAX(version), 0) FROM infinity_sms_migrations");
+      int version = static_cast<int>(v.integer(0, 0));
+      if (version > kSchemaVersion)
+        throw Failure{"schema version " + std::to_string(version) + " is newer than this infinity-sms (" +
+                      std::to_string(kSchemaVersion) + "); upgrade infinity-sms"};
+      for (; version < kSchemaVersion; ++version) {
+        c.exec(kMigrations[version]);
+        c.exec("INSERT INTO infinity_sms_migrations(version, applied_ms) VALUES($1, $2)", {str(version + 1), str(unix_ms_now())});
+      }
+      tx.commit();
+    });
+  }
+
+  Result<Enqueued> enqueue(const std::string& key, const std::vector<NewMessage>& messages) override {
+    return run([&](Connection& c) {
+      auto now = str(unix_ms_now());
+      Transaction tx(c);
+      // The unique key decides between instances taking the same webhook at once: the second
+      // waits for the first's commit, then finds the key taken.
+      auto claimed = c.exec("INSERT INTO dedupe(key, created_ms) VALUES($1, $2) ON CONFLICT DO NOTHING", {key, now});
+      if (claimed.affected() == 0) return Enqueued::duplicate;
+      for (const auto& m : messages)
+        c.exec("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, updated_ms, "
+               "next_attempt_ms) VALUES($1, 'queued', $2, $3, $4, $5, $5, $5)",
+               {to_string(m.direction), m.conversation, m.source_id, m.payload.dump(), now});
+      tx.commit();
+      return Enqueued::stored;
+    });
+  }
+
+  Result<std::vector<Message>> claim_due(Direction d, std::int64_t now_ms, std::size_t limit) override {
+    return run([&](Connection& c) {
+      // heads: each conversation's oldest unfinished message. A head is claimable when queued and
+      // due, or when its lease ran out (the instance holding it is gone). FOR UPDATE re-checks
+      // that condition on rows another instance changed since this statement's snapshot, and
+      // SKIP LOCKED passes over rows another instance is claiming right now.
+      auto r = c.exec("WITH heads AS ("
+                      "  SELECT DISTINCT ON (conversation) id, state, next_attempt_ms, lease_until_ms FROM messages"
+                      "  WHERE direction = $1 AND state IN ('queued','sending') ORDER BY conversation, id),"
+                      " due AS (SELECT id FROM heads WHERE (state = 'queued' AND next_attempt_ms <= $2) OR"
+                      "  (state = 'sending' AND lease_until_ms <= $2) ORDER BY id LIMIT $3),"
+                      " claimable AS (SELECT m.id AS claimed_id FROM messages m WHERE m.id IN (SELECT id FROM due) AND"
+                      "  ((m.state = 'queued' AND m.next_attempt_ms <= $2) OR (m.state = 'sending' AND m.lease_until_ms <= $2))"
+                      "  FOR UPDATE SKIP LOCKED)"
+                      " UPDATE messages SET state = 'sending', updated_ms = $2, lease_until_ms = $4 FROM claimable"
+                      " WHERE messages.id = claimable.claimed_id RETURNING " COLUMNS,
+                      {to_string(d), str(now_ms), str(static_cast<std::int64_t>(limit)), str(now_ms + lease_ms_)});
+      auto out = read_messages(r);
+      std::sort(out.begin(), out.end(), [](const Message& a, const Message& b) { return a.id < b.id; });
+      return out;
+    });
+  }
+
+  Result<void> mark_sent(std::int64_t id, const std::string& provider_id) override {
+    return outcome(
+        "UPDATE messages SET state = 'sent', provider_id = $3, last_error = '', provider_code = '', attempts = attempts + 1, "
+        "updated_ms = $2 WHERE id = $1 RETURNING id, 'sent', $3",
+        {str(id), str(unix_ms_now()), provider_id});
+  }
+
+  Result<void> mark_retry(std::int64_t id, std::int64_t next_ms, const Error& e) override {
+    return outcome(
+        "UPDATE messages SET state = 'queued', next_attempt_ms = $4, last_error = $3, provider_code = $5, "
+        "attempts = attempts + 1, updated_ms = $2 WHERE id = $1 RETURNING id, 'retry', $3",
+        {str(id), str(unix_ms_now()), e.message, str(next_ms), e.provider_code});
+  }
+
+  Result<void> mark_dead(std::int64_t id, const Error& e) override {
+    return outcome(
+        "UPDATE messages SET state = 'dead', last_error = $3, provider_code = $4, attempts = attempts + 1, "
+        "updated_ms = $2 WHERE id = $1 RETURNING id, 'dead', $3",
+        {str(id), str(unix_ms_now()), e.message, e.provider_code});
+  }
+
+  Result<void> release(const std::vector<std::int64_t>& ids) override {
+    return run([&](Connection& c) {
+      for (auto id : ids)
+        c.exec("UPDATE messages SET state = 'queued', lease_until_ms = 0 WHERE id = $1 AND state = 'sending'", {str(id)});
+    });
+  }
+
+  Result<int> expire(Direction d, std::int64_t created_before_ms) override {
+    return run([&](Connection& c) {
+      auto r = c.exec("WITH e AS (UPDATE messages SET state = 'expired', updated_ms = $3 WHERE direction = $1 AND "
+                      "state = 'queued' AND created_ms < $2 RETURNING id)"
+                      " INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, $3, 'expired', "
+                      "'older than the age limit' FROM e",
+                      {to_string(d), str(created_before_ms), str(unix_ms_now())});
+      return static_cast<int>(r.affected());
+    });
+  }
+
+  Result<bool> record_status(const std::string& provider_id, State state, const std::string& error_code) override {
+    return run([&](Connection& c) {
+      if (state != State::sent && state != State::delivered && state != State::failed) return false;
+      if (provider_id.empty()) return false;  // would match every message not yet sent
+      // Only forward: sending/sent may become sent (from sending only), delivered or failed.
+      auto r = c.exec("WITH u AS (UPDATE messages SET state = $2, updated_ms = $3, provider_code = CASE WHEN $4 <> '' "
+                      "THEN $4 ELSE provider_code END WHERE provider_id = $1 AND (state = 'sending' OR "
+                      "(state = 'sent' AND $2 <> 'sent')) RETURNING id)"
+                      " INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, $3, 'status:' || $2, $4 FROM u",
+                      {provider_id, to_string(state), str(unix_ms_now()), error_code});
+      return r.affected() > 0;
+    });
+  }
+
+  Result<int> requeue_in_flight() override {
+    // Other instances' claims are theirs until their lease runs out; only lapsed ones return.
+    return run([&](Connection& c) {
+      auto now = str(unix_ms_now());
+      auto r = c.exec("UPDATE messages SET state = 'queued', next_attempt_ms = $1 WHERE state = 'sending' AND lease_until_ms <= $1", {now});
+      return static_cast<int>(r.affected());
+    });
+  }
+
+  Result<std::vector<Message>> list(std::optional<State> state, std::size_t limit) override {
+    return run([&](Connection& c) {
+      return read_messages(c.exec("SELECT " COLUMNS " FROM messages WHERE ($1 = '' OR state = $1) ORDER BY id DESC LIMIT $2",
+                                  {state ? to_string(*state) : "", str(static_cast<std::int64_t>(limit))}));
+    });
+  }
+
+  Result<std::optional<Message>> get(std::int64_t id) override {
+    return run([&](Connection& c) {
+      auto r = c.exec("SELECT " COLUMNS " FROM messages WHERE id = $1", {str(id)});
+      return r.size() ? std::optional<Message>(read_message(r, 0)) : std::nullopt;
+    });
+  }
+
+  Result<std::vector<Attempt>> attempts(std::int64_t id) override {
+    return run([&](Connection& c) {
+      auto r = c.exec("SELECT at_ms, outcome, detail FROM attempts WHERE message_id = $1 ORDER BY seq", {str(id)});
+      std::vector<Attempt> out;
+      for (int i = 0; i < r.size(); ++i) out.push_back({r.integer(i, 0), r.text(i, 1), r.text(i, 2)});
+      return out;
+    });
+  }
+
+  Result<int> retry(std::int64_t id) override { return requeue("id = $1", id); }
+  Result<int> retry_all_dead() override { return requeue("state = 'dead' AND $1::bigint = $1", 0); }
+
+  Result<int> purge(std::int64_t before_ms) override {
+    return run([&](Connection& c) {
+      // sent counts as final here: some carriers never send a delivery receipt.
+      Transaction tx(c);
+      auto r = c.exec("DELETE FROM messages WHERE state IN ('sent','delivered','failed','dead','expired') AND updated_ms < $1",
+                      {str(before_ms)});
+      c.exec("DELETE FROM dedupe WHERE created_ms < $1", {str(before_ms)});
+      tx.commit();
+      return static_cast<int>(r.affected());
+    });
+  }
+
+  Result<std::map<State, std::int64_t>> counts() override {
+    return run([&](Connection& c) {
+      std::map<State, std::int64_t> out;
+      for (int i = 0; i < 7; ++i) out[static_cast<State>(i)] = 0;
+      auto r = c.exec("SELECT state, COUNT(*) FROM messages GROUP BY state");
+      for (int i = 0; i < r.size(); ++i)
+        if (auto st = parse_state(r.text(i, 0))) out[*st] = r.integer(i, 1);
+      return out;
+    });
+  }
+
+  Result<std::optional<std::int64_t>> oldest_queued_created_ms() override {
+    return run([&](Connection& c) {
+      auto r = c.exec("SELECT MIN(created_ms) FROM messages WHERE state IN ('queued','sending')");
+      return r.null(0, 0) ? std::optional<std::int64_t>() : std::optional<std::int64_t>(r.integer(0, 0));
+    });
+  }
+
+  Result<void> check_writable() override {
+    // A read-only standby (after a failover gone wrong) answers SELECT but refuses writes.
+    return run([&](Connection& c) {
+      if (c.exec("SELECT pg_is_in_recovery()").text(0, 0) == "t") throw Failure{"the server is a read-only standby"};
+    });
+  }
+
+ private:
+  template <class F>
+  auto run(F&& f) -> Result<decltype(f(std::declval<Connection&>()))> {
+    try {
+      auto c = pool_.acquire();
+      if constexpr (std::is_void_v<decltype(f(*c))>) {
+        f(*c);
+        return {};
+      } else {
+        return f(*c);
+      }
+    } catch (const std::exception& e) {  // e.g. a payload the JSON serialiser refuses; rolled back
+      return fail(ErrorKind::internal, std::string("store (postgresql): ") + e.what());
+    } catch (const Failure& e) {
+      return fail(e.unreachable ? ErrorKind::network : ErrorKind::internal, "store (postgresql): " + e.message);
+    }
+  }
+
+  // A delivery's outcome and its attempts row, in one statement: `update` returns the row to log.
+  Result<void> outcome(const std::string& update, const postgres::Params& params) {
+    return run([&](Connection& c) {
+      c.exec(("WITH u AS (" + update + ") INSERT INTO attempts(message_id, outcome, detail, at_ms) SELECT u.*, $2 FROM u").c_str(),
+             params);
+    });
+  }
+
+  Result<int> requeue(const std::string& where, std::int64_t id) {
+    return run([&](Connection& c) {
+      // The old provider id goes: a late status callback for the old send must not move the retry.
+      auto r = c.exec(("UPDATE messages SET state = 'queued', next_attempt_ms = $2, updated_ms = $2, provider_id = '', "
+                       "lease_until_ms = 0 WHERE " + where + " AND state IN ('dead','failed','expired')").c_str(),
+                      {str(id), str(unix_ms_now())});
+      return static_cast<int>(r.affected());
+    });
+  }
+
+  postgres::Pool pool_;
+  const std::int64_t lease_ms_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_postgres(const std::string& url, int pool_size, std::chrono::milliseconds lease) {
+  auto store = std::make_unique<PostgresStore>(url, pool_size, lease.count());
+  if (auto r = store->migrate(); !r) return std::unexpected(r.error());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace sms::store

@@ -1,0 +1,56 @@
+#include "fakes/test_database.h"
+
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+namespace fakes {
+namespace {
+
+void run_sql(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  std::string error;
+  if (PQstatus(c) != CONNECTION_OK) {
+    error = PQerrorMessage(c);
+  } else {
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) error = PQerrorMessage(c);
+    PQclear(r);
+  }
+  PQfinish(c);
+  if (!error.empty()) FAIL(sql << ": " << error);
+}
+
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) FAIL(name << " is not set: run the suite under scripts/with-postgres (see the README)");
+  return v;
+}
+
+}  // namespace
+
+TestDatabase::TestDatabase() : admin_url_(env("INFINITY_SMS_TEST_PG_URL")) {
+  static std::atomic<int> counter{0};
+  name_ = "sms_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  run_sql(admin_url_, "CREATE DATABASE " + name_);
+  url_ = admin_url_.substr(0, admin_url_.rfind('/') + 1) + name_;
+}
+
+TestDatabase::~TestDatabase() {
+  PGconn* c = PQconnectdb(admin_url_.c_str());
+  PQclear(PQexec(c, ("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)").c_str()));
+  PQfinish(c);
+}
+
+void TestDatabase::exec(const std::string& sql) const { run_sql(url_, sql); }
+void TestDatabase::admin_exec(const std::string& sql) { run_sql(env("INFINITY_SMS_TEST_PG_URL"), sql); }
+
+void TestDatabase::restart_cluster(int seconds) {
+  auto command = std::string(env("INFINITY_SMS_TEST_PG_RESTART")) + " " + std::to_string(seconds);
+  REQUIRE(std::system(command.c_str()) == 0);
+}
+
+}  // namespace fakes

@@ -1,0 +1,145 @@
+// What only the shared backend has to do: several instances on one database, leases, concurrent
+// migrations, an unreachable database, and the local spool.
+#include <catch2/catch.hpp>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/clock.h"
+#include "fakes/process.h"
+#include "fakes/test_database.h"
+#include "store/store.h"
+
+using namespace sms;
+using namespace sms::store;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::unique_ptr<Store> instance(const fakes::TestDatabase& db, std::chrono::milliseconds lease = 60s) {
+  auto s = open_postgres(db.url(), 4, lease);
+  if (!s) FAIL(s.error().message);
+  return std::move(*s);
+}
+
+NewMessage msg(const std::string& conv, int seq) { return {Direction::inbound, conv, "src", {{"seq", seq}}}; }
+
+}  // namespace
+
+TEST_CASE("instances sharing a database never claim a message twice and keep each conversation's order") {
+  fakes::TestDatabase db;
+  std::vector<std::unique_ptr<Store>> instances;
+  for (int i = 0; i < 3; ++i) instances.push_back(instance(db));
+  constexpr int kConversations = 10, kPerConversation = 30;
+  for (int n = 0; n < kPerConversation; ++n)
+    for (int c = 0; c < kConversations; ++c)
+      REQUIRE(instances[0]->enqueue("k" + std::to_string(c) + "-" + std::to_string(n), {msg("C" + std::to_string(c), n)}));
+
+  std::mutex mutex;
+  std::map<std::string, std::vector<int>> claimed;  // conversation → seq, in claim order
+  std::atomic<int> done{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 6; ++w)
+    workers.emplace_back([&, w] {
+      auto& s = *instances[w % 3];
+      auto deadline = std::chrono::steady_clock::now() + 60s;
+      while (done < kConversations * kPerConversation && std::chrono::steady_clock::now() < deadline) {
+        auto batch = s.claim_due(Direction::inbound, unix_ms_now(), 3);
+        REQUIRE(batch);
+        {
+          std::lock_guard lock(mutex);
+          for (const auto& m : *batch) claimed[m.conversation].push_back(m.payload["seq"].get<int>());
+        }
+        for (const auto& m : *batch) {
+          REQUIRE(s.mark_sent(m.id, "SM" + std::to_string(m.id)));
+          ++done;
+        }
+      }
+    });
+  for (auto& t : workers) t.join();
+  REQUIRE(done == kConversations * kPerConversation);
+  std::vector<int> in_order(kPerConversation);
+  for (int n = 0; n < kPerConversation; ++n) in_order[n] = n;
+  for (int c = 0; c < kConversations; ++c) CHECK(claimed["C" + std::to_string(c)] == in_order);  // once each, in order
+  CHECK((*instances[1]->counts())[State::sent] == kConversations * kPerConversation);
+}
+
+TEST_CASE("a dead instance's claim returns to the pool when its lease runs out, still first in its conversation") {
+  fakes::TestDatabase db;
+  auto survivor = instance(db);
+  {
+    auto doomed = instance(db, 300ms);
+    REQUIRE(doomed->enqueue("k1", {msg("A", 1), msg("A", 2)}));
+    REQUIRE(doomed->claim_due(Direction::inbound, unix_ms_now(), 10)->size() == 1);
+  }  // gone without releasing or finishing its claim
+  CHECK(survivor->claim_due(Direction::inbound, unix_ms_now(), 10)->empty());  // held, and 2 waits for 1
+  std::this_thread::sleep_for(350ms);
+  auto again = *survivor->claim_due(Direction::inbound, unix_ms_now(), 10);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].payload["seq"] == 1);
+  REQUIRE(survivor->mark_sent(again[0].id, "SM1"));
+  CHECK(survivor->claim_due(Direction::inbound, unix_ms_now(), 10)->at(0).payload["seq"] == 2);
+}
+
+TEST_CASE("instances starting together on an empty database migrate it once") {
+  fakes::TestDatabase db;
+  std::atomic<int> opened{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i)
+    threads.emplace_back([&] {
+      if (open_postgres(db.url(), 1, 60s)) ++opened;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(opened == 6);
+  db.exec("DO $$ BEGIN IF (SELECT COUNT(*) FROM infinity_sms_migrations) <> 1 THEN RAISE 'migrated twice'; END IF; END $$");
+}
+
+TEST_CASE("an unreachable database is a network error that never shows the password") {
+  auto s = open_postgres("postgresql://sms:hunter2-secret@127.0.0.1:1/outbox", 2, 60s);
+  REQUIRE_FALSE(s);
+  CHECK(s.error().kind == ErrorKind::network);
+  CHECK(s.error().message.find("cannot connect to PostgreSQL") != std::string::npos);
+  CHECK(s.error().message.find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("while the database is unreachable webhooks go to the local spool, and move to it in order when it returns") {
+  fakes::TestDatabase db;
+  fakes::TempDir dir;
+  auto tree = config::Config().tree();
+  tree["store"]["url"] = db.url();
+  config::Config config(tree);
+  auto name = db.url().substr(db.url().rfind('/') + 1);
+  // Refusing connections to this database and dropping the open ones: an outage of this database
+  // only, without disturbing the tests running beside it on the cluster.
+  auto outage = [&](bool on) {
+    fakes::TestDatabase::admin_exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS " + (on ? "false" : "true"));
+    if (on) fakes::TestDatabase::admin_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+  };
+  {
+    auto s = open_for_serve(config, dir.path());
+    REQUIRE(s);
+    REQUIRE(*(*s)->enqueue("k1", {msg("A", 1)}) == Enqueued::stored);
+    outage(true);
+    CHECK(*(*s)->enqueue("k2", {msg("A", 2), msg("A", 3)}) == Enqueued::stored);
+    CHECK(*(*s)->enqueue("k2", {msg("A", 2), msg("A", 3)}) == Enqueued::duplicate);  // Twilio's retry
+    CHECK((*s)->spooled() == 1);
+    CHECK((*s)->check_writable());  // still takes webhooks: the load balancer keeps this instance
+    CHECK_FALSE((*s)->counts());
+  }  // stopped during the outage: the spool file keeps k2
+  outage(false);
+  auto s = open_for_serve(config, dir.path());
+  REQUIRE(s);
+  CHECK(*(*s)->enqueue("k4", {msg("A", 4)}) == Enqueued::stored);  // behind the spooled webhook
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((*s)->spooled() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  REQUIRE((*s)->spooled() == 0);
+  std::vector<int> order;
+  for (;;) {
+    auto batch = *(*s)->claim_due(Direction::inbound, unix_ms_now(), 10);
+    if (batch.empty()) break;
+    order.push_back(batch.at(0).payload["seq"]);
+    REQUIRE((*s)->mark_sent(batch[0].id, "SM"));
+  }
+  CHECK(order == std::vector<int>{1, 2, 3, 4});
+  CHECK(*(*s)->enqueue("k2", {msg("A", 2)}) == Enqueued::duplicate);  // the key moved with it
+}
