@@ -30,6 +30,9 @@ void print_table(const nlohmann::json& s, const std::string& url) {
   std::string queue;
   for (const auto& [state, n] : counts.items())
     queue += fmt::format("{}{} {}", queue.empty() ? "" : ", ", state, n.get<std::int64_t>());
+  const auto store = s.value("store", nlohmann::json::object());
+  auto spooled = store.value("spooled", std::int64_t{0});
+  fmt::print("  {:<16}{}{}\n", "store", store.value("backend", "?"), spooled ? fmt::format(", {} webhook(s) spooled locally", spooled) : "");
   fmt::print("  {:<16}{}\n", "queue", queue);
   fmt::print("  {:<16}{}\n", "oldest queued", or_dash(s["oldestQueued"]));
   fmt::print("  {:<16}inbound {}, outbound {}\n", "last delivery", or_dash(s["lastDelivery"]["inbound"]),

@@ -30,6 +30,10 @@ Readiness readiness(AppState& state) {
     else r.token_expires = *t;
   }
   for (const auto& w : unsigned_webhook_warnings(*state.live.get())) r.warnings.push_back(w);
+  // Spooling still stores every webhook durably, so this instance stays ready; but its messages
+  // wait until the shared store is back.
+  if (auto n = state.store.spooled(); n > 0)
+    r.warnings.push_back("store: " + std::to_string(n) + " webhook(s) kept in the local spool until the shared store is reachable");
   return r;
 }
 
@@ -61,6 +65,7 @@ Response status(AppState& state) {
       {"reasons", r.reasons},
       {"warnings", r.warnings},
       {"version", INFINITY_SMS_VERSION},
+      {"store", {{"backend", state.store.backend()}, {"spooled", state.store.spooled()}}},
       {"queue", queue},
       {"oldestQueued", optional_time(oldest ? *oldest : std::nullopt)},
       {"lastDelivery", {{"inbound", optional_time(stats.last_sent_inbound_ms)},
