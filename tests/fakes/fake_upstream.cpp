@@ -82,7 +82,8 @@ void FakeUpstream::record(const httplib::Request& req) {
 bool FakeUpstream::maybe_fail(const httplib::Request& req, httplib::Response& res) {
   std::optional<Failure> failure;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    if (auto latency = latency_.load(); latency.count() > 0) changed_.wait_for(lock, latency, [this] { return stopping_; });
     for (auto it = failures_.begin(); it != failures_.end(); ++it) {
       if (req.path.rfind(it->path_prefix, 0) != 0) continue;
       failure = *it;

@@ -57,6 +57,8 @@ class FakeUpstream {
 
   void inject(Failure f);     // queued; applied in order
   void clear_failures();
+  // Every answer from now on waits this long first, like a distant provider.
+  void set_latency(std::chrono::milliseconds latency) { latency_ = latency; }
 
   std::vector<Recorded> requests() const;  // every request received, failed ones included
   std::size_t count(const std::string& path_prefix = "") const;
@@ -90,6 +92,7 @@ class FakeUpstream {
   std::vector<Recorded> requests_;
   std::deque<Failure> failures_;
   bool stopping_ = false;
+  std::atomic<std::chrono::milliseconds> latency_{std::chrono::milliseconds(0)};
 };
 
 }  // namespace fakes
