@@ -74,6 +74,12 @@ struct Balancer {
   std::set<int> acked_in, acked_out;
 };
 
+// The password in a postgresql://user:password@host/db URL.
+std::string password_of(const std::string& url) {
+  auto after_user = url.substr(url.find(':', url.find("//")) + 1);
+  return after_user.substr(0, after_user.find('@'));
+}
+
 }  // namespace
 
 TEST_CASE("three instances on one PostgreSQL store: one killed and restarted mid-run loses nothing", "[serve][ha]") {
@@ -142,7 +148,9 @@ TEST_CASE("the database restarted mid-run: instances recover on their own and lo
   check(in, lb.acked_in, "inbound", 0);
   check(out, lb.acked_out, "outbound", 0);
   bool spooled = false;
+  auto password = password_of(db.url());
   for (auto& s : instances) {
+    CHECK(s->child->output().find(password) == std::string::npos);  // libpq's errors were logged
     spooled = spooled || s->child->output().find("keeping webhooks in the spool") != std::string::npos;
     auto ready = s->client->Get("/api/ready");
     REQUIRE(ready);
@@ -151,4 +159,54 @@ TEST_CASE("the database restarted mid-run: instances recover on their own and lo
     CHECK(status["store"]["spooled"] == 0);
   }
   CHECK(spooled);  // webhooks answered during the outage went through the spool
+}
+
+TEST_CASE("on the shared store (INFINITY_SMS_STORE_URL) outbox, status, metrics and doctor work, and the password shows nowhere", "[serve][ha]") {
+  fakes::TestDatabase db;
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  tw.fail_with_code(400, 21610, "Attempt to send to unsubscribed recipient");
+  const std::map<std::string, std::string> env{{"INFINITY_SMS_STORE_URL", db.url()}};
+  Serve s(fake_config(tw, inf), env);
+  REQUIRE(s.post_infinity(agent_event("ev-dead", inf.connector_id()).dump())->status == 200);
+  REQUIRE(post_inbound(tw, s.port, 1));
+  auto store = sms::store::open_postgres(db.url(), 1, 60s);
+  REQUIRE(store);
+  auto wait_state = [&](sms::store::State state, std::int64_t n) {
+    for (int i = 0; i < 500; ++i, std::this_thread::sleep_for(10ms))
+      if (auto c = (*store)->counts(); c && (*c)[state] >= n) return true;
+    return false;
+  };
+  REQUIRE(wait_state(sms::store::State::dead, 1));
+  REQUIRE(wait_state(sms::store::State::sent, 1));
+
+  std::string printed;
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--config", s.dir.file("config.json")});
+    auto r = fakes::run(args, env);
+    printed += r.out + r.err;
+    return r;
+  };
+  auto dead = json::parse(cli({"outbox", "list", "--state", "dead", "--json"}).out);
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0]["providerCode"] == "21610");
+  CHECK(cli({"outbox", "retry", std::to_string(dead[0]["id"].get<std::int64_t>())}).exit_code == 0);
+  REQUIRE(wait_state(sms::store::State::sent, 2));  // the running instance picked it up
+
+  auto metrics = s.admin->Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("infinity_sms_queue_messages{state=\"sent\"} 2") != std::string::npos);
+  CHECK(metrics->body.find("infinity_sms_spooled_webhooks 0") != std::string::npos);
+  auto status = cli({"status", "--json", "--url", "http://127.0.0.1:" + std::to_string(s.admin_port)});
+  CHECK(json::parse(status.out)["store"] == json{{"backend", "postgresql"}, {"spooled", 0}});
+  auto doctor = cli({"doctor"});
+  CHECK(doctor.out.find("PostgreSQL outbox (store.url) takes writes") != std::string::npos);
+  auto shown = cli({"config", "show"});
+  CHECK(shown.out.find("store.url") != std::string::npos);
+
+  auto password = password_of(db.url());
+  REQUIRE(password.size() >= 16);
+  CHECK(printed.find(password) == std::string::npos);
+  CHECK(s.child->output().find(password) == std::string::npos);
+  CHECK(metrics->body.find(password) == std::string::npos);
 }
