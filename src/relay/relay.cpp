@@ -71,13 +71,14 @@ struct Relay::Impl {
     std::mutex mutex;
     std::condition_variable wake;
     bool pending = false;               // notify() since the last look
+    bool claims_failing = false;        // the last claim failed (logged once, not every poll)
     std::deque<store::Message> claimed;  // claimed (state sending), not yet taken by a worker
     std::vector<std::thread> workers;
   };
 
   store::Store& store;
   config::LiveConfig& live;
-  Lane lanes[2] = {{Direction::inbound, {}, {}, false, {}, {}}, {Direction::outbound, {}, {}, false, {}, {}}};
+  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, {}, {}}, {Direction::outbound, {}, {}, false, false, {}, {}}};
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> sent[2] = {0, 0}, retries{0}, dead{0}, expired{0};
   std::atomic<std::int64_t> last_sent_ms[2] = {0, 0};
@@ -235,9 +236,11 @@ struct Relay::Impl {
     }
     if (!relay::blocked_reason(c, l.direction).empty()) return std::nullopt;
     auto r = store.claim_due(l.direction, unix_ms_now(), static_cast<std::size_t>(c.integer("relay.concurrency")));
-    if (!r) spdlog::error("{}", r.error().message);
-    if (!r || r->empty()) return std::nullopt;
     std::lock_guard lock(l.mutex);
+    if (r && l.claims_failing) spdlog::info("{} deliveries resumed: the store answers again", store::to_string(l.direction));
+    else if (!r && !l.claims_failing) spdlog::error("{} deliveries paused: {}", store::to_string(l.direction), r.error().message);
+    l.claims_failing = !r;
+    if (!r || r->empty()) return std::nullopt;
     for (std::size_t i = 1; i < r->size(); ++i) l.claimed.push_back(std::move((*r)[i]));
     if (r->size() > 1) l.wake.notify_all();
     return std::move(r->front());
