@@ -22,11 +22,17 @@ json shared_config(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, 
   return cfg;
 }
 
-// A load balancer's view of the instances: webhook i goes to instance i % n, or to the next one
-// up when that one does not answer, until one acknowledges it.
-struct Balancer {
-  explicit Balancer(std::vector<std::unique_ptr<Serve>>& instances) : ports(instances.size()), acked_by(instances.size()) {
-    for (std::size_t k = 0; k < instances.size(); ++k) ports[k] = instances[k]->port;
+// `n` instances on one fresh database behind a load balancer: webhook i goes to instance i % n, or
+// to the next one up when that one does not answer, until one acknowledges it.
+struct Cluster {
+  Cluster(int n, const char* lease, std::chrono::milliseconds provider_latency = 0ms) : ports(n), acked_by(n) {
+    tw.set_latency(provider_latency);
+    inf.set_latency(provider_latency);
+    auto cfg = shared_config(tw, inf, db, lease);
+    for (int k = 0; k < n; ++k) {
+      instances.push_back(std::make_unique<Serve>(cfg));
+      ports[k] = instances.back()->port;
+    }
   }
 
   template <class Post>
@@ -46,11 +52,11 @@ struct Balancer {
   void run() {
     std::thread in([&] {
       for (int i = 0; i < kPerDirection; ++i, ++total)
-        if (send(i, [&](int p) { return post_inbound(*tw, p, i); })) add(acked_in, i);
+        if (send(i, [&](int p) { return post_inbound(tw, p, i); })) add(acked_in, i);
     });
     std::thread out([&] {
       for (int i = 0; i < kPerDirection; ++i, ++total)
-        if (send(i, [&](int p) { return post_outbound(*inf, p, i); })) add(acked_out, i);
+        if (send(i, [&](int p) { return post_outbound(inf, p, i); })) add(acked_out, i);
     });
     in.join();
     out.join();
@@ -65,8 +71,10 @@ struct Balancer {
     while (total < answered) std::this_thread::sleep_for(1ms);
   }
 
-  const fakes::FakeTwilio* tw = nullptr;
-  const fakes::FakeInfinity* inf = nullptr;
+  fakes::TestDatabase db;
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  std::vector<std::unique_ptr<Serve>> instances;
   std::vector<std::atomic<int>> ports;     // 0 while an instance is down
   std::vector<std::atomic<int>> acked_by;  // webhooks each instance acknowledged
   std::atomic<int> total{0};
@@ -83,41 +91,30 @@ std::string password_of(const std::string& url) {
 }  // namespace
 
 TEST_CASE("three instances on one PostgreSQL store: one killed and restarted mid-run loses nothing", "[serve][ha]") {
-  fakes::TestDatabase db;
-  fakes::FakeTwilio tw;
-  fakes::FakeInfinity inf;
-  // Slow providers keep every instance busy, so the kill always catches deliveries in flight;
-  // the killed instance's claims return after 1 s.
-  tw.set_latency(5ms);
-  inf.set_latency(5ms);
-  auto cfg = shared_config(tw, inf, db, "1s");
-  std::vector<std::unique_ptr<Serve>> instances;
-  for (int k = 0; k < 3; ++k) instances.push_back(std::make_unique<Serve>(cfg));
-  Balancer lb(instances);
-  lb.tw = &tw;
-  lb.inf = &inf;
-
-  std::thread load([&] { lb.run(); });
-  lb.wait_until(2 * kPerDirection / 3);
-  lb.ports[1] = 0;
-  instances[1]->child->signal(SIGKILL);
-  instances[1]->child->wait(5s);
-  lb.wait_until(4 * kPerDirection / 3);
-  instances[1]->start();
-  lb.ports[1] = instances[1]->port;
+  // The killed instance's claims return after 1 s. Slow providers keep every instance busy, so
+  // the kill always catches deliveries in flight.
+  Cluster c(3, "1s", 5ms);
+  std::thread load([&] { c.run(); });
+  c.wait_until(2 * kPerDirection / 3);
+  c.ports[1] = 0;
+  c.instances[1]->child->signal(SIGKILL);
+  c.instances[1]->child->wait(5s);
+  c.wait_until(4 * kPerDirection / 3);
+  c.instances[1]->start();
+  c.ports[1] = c.instances[1]->port;
   load.join();
 
-  REQUIRE(lb.acked_in.size() == kPerDirection);
-  REQUIRE(lb.acked_out.size() == kPerDirection);
+  REQUIRE(c.acked_in.size() == kPerDirection);
+  REQUIRE(c.acked_out.size() == kPerDirection);
   for (std::size_t k = 0; k < 3; ++k) {
     INFO("instance " << k);
-    CHECK(lb.acked_by[k] > kPerDirection / 10);  // the load really was spread
+    CHECK(c.acked_by[k] > kPerDirection / 10);  // the load really was spread
   }
-  auto [in, out] = wait_for_deliveries(inf, tw, kPerDirection, 60s);
-  check(in, lb.acked_in, "inbound", 1);
-  check(out, lb.acked_out, "outbound", 1);
+  auto [in, out] = wait_for_deliveries(c.inf, c.tw, kPerDirection, 60s);
+  check(in, c.acked_in, "inbound", 1);
+  check(out, c.acked_out, "outbound", 1);
   // Any instance sees the whole shared outbox.
-  auto status = instances[2]->admin_get("/api/status");
+  auto status = c.instances[2]->admin_get("/api/status");
   REQUIRE(status);
   auto body = json::parse(status->body);
   CHECK(body["store"]["backend"] == "postgresql");
@@ -125,31 +122,22 @@ TEST_CASE("three instances on one PostgreSQL store: one killed and restarted mid
 }
 
 TEST_CASE("the database restarted mid-run: instances recover on their own and lose nothing", "[serve][ha][restarts-postgres]") {
-  fakes::TestDatabase db;
-  fakes::FakeTwilio tw;
-  fakes::FakeInfinity inf;
-  auto cfg = shared_config(tw, inf, db, "30s");
-  std::vector<std::unique_ptr<Serve>> instances;
-  for (int k = 0; k < 2; ++k) instances.push_back(std::make_unique<Serve>(cfg));
-  Balancer lb(instances);
-  lb.tw = &tw;
-  lb.inf = &inf;
-
-  std::thread load([&] { lb.run(); });
-  lb.wait_until(2 * kPerDirection / 4);
+  Cluster c(2, "30s");
+  std::thread load([&] { c.run(); });
+  c.wait_until(2 * kPerDirection / 4);
   fakes::TestDatabase::restart_cluster(2);  // down for 2 s while the webhooks keep coming
   load.join();
 
-  REQUIRE(lb.acked_in.size() == kPerDirection);
-  REQUIRE(lb.acked_out.size() == kPerDirection);
-  auto [in, out] = wait_for_deliveries(inf, tw, kPerDirection, 60s);
+  REQUIRE(c.acked_in.size() == kPerDirection);
+  REQUIRE(c.acked_out.size() == kPerDirection);
+  auto [in, out] = wait_for_deliveries(c.inf, c.tw, kPerDirection, 60s);
   // Outcomes that could not be written during the outage were written when it ended, so nothing
   // was sent twice.
-  check(in, lb.acked_in, "inbound", 0);
-  check(out, lb.acked_out, "outbound", 0);
+  check(in, c.acked_in, "inbound", 0);
+  check(out, c.acked_out, "outbound", 0);
   bool spooled = false;
-  auto password = password_of(db.url());
-  for (auto& s : instances) {
+  auto password = password_of(c.db.url());
+  for (auto& s : c.instances) {
     CHECK(s->child->output().find(password) == std::string::npos);  // libpq's errors were logged
     spooled = spooled || s->child->output().find("keeping webhooks in the spool") != std::string::npos;
     auto ready = s->client->Get("/api/ready");
