@@ -18,12 +18,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "core/form.h"
 #include "fakes/fake_infinity.h"
 #include "fakes/fake_twilio.h"
 #include "fakes/process.h"
+#include "fakes/test_database.h"
 #include "infinity/signature.h"
 #include "load.h"
+#include "store/store.h"
 #include "twilio/signature.h"
 
 namespace {
@@ -67,9 +70,10 @@ bool ready(int port) {
   return r && r->status == 200;
 }
 
-// A running `serve` wired to the fakes (or, with `infinity_down`, to a closed port for Infinity).
+// A running `serve` wired to the fakes (or, with `infinity_down`, to a closed port for Infinity),
+// on SQLite or on the PostgreSQL database at `store_url`.
 struct Serve {
-  Serve(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, bool infinity_down = false) {
+  Serve(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, bool infinity_down = false, const std::string& store_url = "") {
     json cfg = {
         {"twilio", {{"account", {{"sid", tw.account_sid()}, {"authToken", tw.auth_token()}}}, {"apiBaseUrl", tw.url()}}},
         {"avaya",
@@ -81,6 +85,7 @@ struct Serve {
           {"webhookSecret", kWebhookSecret}}},
         {"server", {{"adminToken", "bench-admin-token"}}},
         {"relay", {{"retryInitial", "1s"}, {"retryMax", "30s"}}},
+        {"store", {{"url", store_url}}},
     };
     std::ofstream(dir.file("config.json")) << cfg.dump();
     start = clock_type::now();
@@ -146,6 +151,40 @@ std::map<std::int64_t, clock_type::time_point> wait_deliveries(const fakes::Fake
 }
 
 std::string rate(double per_second) { return fmt::format("{:.0f}/s", per_second); }
+
+// Median time of one relay claim (up to 8 conversation heads, released again at once).
+std::string claim_ms(sms::store::Store& store) {
+  std::vector<double> ms;
+  for (int i = 0; i < 21; ++i) {
+    auto t0 = clock_type::now();
+    auto claimed = store.claim_due(sms::store::Direction::inbound, sms::unix_ms_now(), 8);
+    ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
+    if (!claimed) return claimed.error().message;
+    std::vector<std::int64_t> ids;
+    for (const auto& m : *claimed) ids.push_back(m.id);
+    store.release(ids);
+  }
+  return fmt::format("{:.2f} ms", bench::percentile(ms, 50));
+}
+
+// Delivery rate of the `total` messages tagged `tag`, once they reached the upstream (which had
+// `earlier` messages on `path` before them).
+std::string relay_rate(const fakes::FakeUpstream& up, const std::string& path, const std::string& tag, std::int64_t total,
+                       std::size_t earlier = 0) {
+  auto got = wait_deliveries(up, path, earlier + static_cast<std::size_t>(total), tag);
+  clock_type::time_point first = clock_type::time_point::max(), last{};
+  for (const auto& [i, at] : got) first = std::min(first, at), last = std::max(last, at);
+  double secs = std::chrono::duration<double>(last - first).count();
+  return fmt::format("{} ({} of {} delivered)", rate(secs > 0 ? static_cast<double>(got.size()) / secs : 0), got.size(), total);
+}
+
+// Fills a store through a serve whose Infinity is down until `target` messages are queued.
+std::int64_t fill(Serve& down, const fakes::FakeTwilio& tw, std::int64_t target) {
+  auto filled = bench::run_load({down.port, 32, 0, 600s, target}, [&](std::int64_t i) {
+    return twilio_inbound(down.port, tw.auth_token(), 3'000'000 + i, "queued");
+  });
+  return filled.ok;
+}
 
 // The bare handler: the same listener settings as serve (TCP_NODELAY, keep-alive, thread pool).
 int bare_server() {
@@ -223,12 +262,7 @@ int main(int argc, char** argv) {
   for (auto [name, up, path, tag, total] :
        {std::tuple{"relay throughput, inbound (to Infinity)", static_cast<fakes::FakeUpstream*>(&inf), to_infinity, "in", in.ok},
         std::tuple{"relay throughput, outbound (to Twilio)", static_cast<fakes::FakeUpstream*>(&tw), to_twilio, "out", out.ok}}) {
-    auto got = wait_deliveries(*up, path, static_cast<std::size_t>(total), tag);
-    clock_type::time_point first = clock_type::time_point::max(), last{};
-    for (const auto& [i, at] : got) first = std::min(first, at), last = std::max(last, at);
-    double secs = std::chrono::duration<double>(last - first).count();
-    report(name, fmt::format("{} ({} of {} delivered)", rate(secs > 0 ? static_cast<double>(got.size()) / secs : 0), got.size(), total),
-           ">= 5,000/s");
+    report(name, relay_rate(*up, path, tag, total), ">= 5,000/s");
   }
 
   // 5. Ack latency at 1,000 webhooks/s, and end-to-end latency at 500/s.
@@ -253,15 +287,41 @@ int main(int argc, char** argv) {
   s.child->signal(SIGTERM);
   s.child->wait(30s);
 
-  // 6. Memory with a large backlog: Infinity unreachable, so everything stays queued.
+  // 6. Memory with a large backlog: Infinity unreachable, so everything stays queued. And what one
+  // relay claim costs with that backlog.
   {
     Serve down(tw, inf, true);
-    auto filled = bench::run_load({down.port, connections, 0, 600s, queued_target}, [&](std::int64_t i) {
-      return twilio_inbound(down.port, tw.auth_token(), 3'000'000 + i, "queued");
-    });
+    auto queued = fill(down, tw, queued_target);
     std::this_thread::sleep_for(1s);
-    report(fmt::format("resident memory with {} queued", filled.ok), fmt::format("{:.1f} MB", rss_mb(down.child->pid())),
+    report(fmt::format("resident memory with {} queued", queued), fmt::format("{:.1f} MB", rss_mb(down.child->pid())),
            "<= 100 MB with 100,000");
+    auto outbox = sms::store::open_sqlite(down.dir.file("data") + "/outbox.db");
+    if (outbox) report(fmt::format("one relay claim with {} queued, SQLite", queued), claim_ms(**outbox), "");
+    down.child->signal(SIGTERM);
+    down.child->wait(30s);
+  }
+
+  // 7. The shared PostgreSQL store, when scripts/bench runs under scripts/with-postgres.
+  if (std::getenv("INFINITY_SMS_TEST_PG_URL")) {
+    {
+      fakes::TestDatabase db;
+      Serve pg(tw, inf, false, db.url());
+      pg.ms_to_ready();
+      auto earlier = inf.count(to_infinity);
+      auto pg_in = bench::run_load({pg.port, connections, 0, seconds}, [&](std::int64_t i) {
+        return twilio_inbound(pg.port, tw.auth_token(), 4'000'000 + i, "pgin");
+      });
+      report("inbound webhooks accepted, PostgreSQL store", fmt::format("{} ({:.2f} of bare)", rate(pg_in.per_second()), pg_in.per_second() / bare_rate), "");
+      report("relay throughput, inbound, PostgreSQL store",
+             relay_rate(inf, to_infinity, "pgin", pg_in.ok, earlier), "");
+      pg.child->signal(SIGTERM);
+      pg.child->wait(30s);
+    }
+    fakes::TestDatabase db;
+    Serve down(tw, inf, true, db.url());
+    auto queued = fill(down, tw, queued_target);
+    auto outbox = sms::store::open_postgres(db.url(), 1, 60s);
+    if (outbox) report(fmt::format("one relay claim with {} queued, PostgreSQL", queued), claim_ms(**outbox), "");
     down.child->signal(SIGTERM);
     down.child->wait(30s);
   }

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <catch2/catch.hpp>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace fakes {
 namespace {
@@ -21,12 +21,12 @@ void run_sql(const std::string& url, const std::string& sql) {
     PQclear(r);
   }
   PQfinish(c);
-  if (!error.empty()) FAIL(sql << ": " << error);
+  if (!error.empty()) throw std::runtime_error(sql + ": " + error);
 }
 
 const char* env(const char* name) {
   const char* v = std::getenv(name);
-  if (!v || !*v) FAIL(name << " is not set: run the suite under scripts/with-postgres (see the README)");
+  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set: run the suite under scripts/with-postgres (see the README)");
   return v;
 }
 
@@ -50,7 +50,7 @@ void TestDatabase::admin_exec(const std::string& sql) { run_sql(env("INFINITY_SM
 
 void TestDatabase::restart_cluster(int seconds) {
   auto command = std::string(env("INFINITY_SMS_TEST_PG_RESTART")) + " " + std::to_string(seconds);
-  REQUIRE(std::system(command.c_str()) == 0);
+  if (std::system(command.c_str()) != 0) throw std::runtime_error(command + " failed");
 }
 
 }  // namespace fakes

@@ -8,13 +8,13 @@ namespace fakes {
 
 class TestDatabase {
  public:
-  TestDatabase();  // fails the test (with how to run it) when no cluster is set up
+  TestDatabase();  // throws (saying how to run it) when no cluster is set up
   ~TestDatabase();
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
 
   const std::string& url() const { return url_; }  // postgresql://...@127.0.0.1:PORT/<fresh db>
-  void exec(const std::string& sql) const;          // on this database; fails the test on error
+  void exec(const std::string& sql) const;          // on this database; throws on error
   static void admin_exec(const std::string& sql);   // on the cluster's "postgres" database
   // Crashes the cluster (every test database on it), waits `seconds`, starts it again.
   static void restart_cluster(int seconds);
