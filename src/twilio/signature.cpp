@@ -43,15 +43,27 @@ std::string query_param(std::string_view url, std::string_view name) {
   return form::value(form::parse(query), name);
 }
 
+// What Twilio signs after the URL: each name followed by its value, sorted by name and value in
+// byte order, repeated values once.
+std::string signed_params(const form::Fields& params) {
+  std::map<std::string, std::set<std::string>> sorted;
+  for (const auto& [k, v] : params) sorted[k].insert(v);
+  std::string data;
+  for (const auto& [k, values] : sorted)
+    for (const auto& v : values) data += k + v;
+  return data;
+}
+
+std::string sign(std::string_view auth_token, std::string_view url, std::string_view params) {
+  std::string data(url);
+  data += params;
+  return crypto::base64_encode(crypto::hmac_sha1(auth_token, data));
+}
+
 }  // namespace
 
 std::string compute_signature(std::string_view auth_token, std::string_view url, const form::Fields& params) {
-  std::map<std::string, std::set<std::string>> sorted;  // byte order; repeated values de-duplicated
-  for (const auto& [k, v] : params) sorted[k].insert(v);
-  std::string data(url);
-  for (const auto& [k, values] : sorted)
-    for (const auto& v : values) data += k + v;
-  return crypto::base64_encode(crypto::hmac_sha1(auth_token, data));
+  return sign(auth_token, url, signed_params(params));
 }
 
 bool validate_signature(const std::vector<std::string>& auth_tokens, std::string_view signature,
@@ -62,16 +74,15 @@ bool validate_signature(const std::vector<std::string>& auth_tokens, std::string
     // JSON-body variant: the URL alone is signed, and the body must hash to bodySHA256.
     if (!crypto::constant_time_equal(crypto::hex_encode(crypto::sha256(raw_body)), body_hash)) return false;
   }
-  const form::Fields none;
-  const auto& signed_params = body_hash.empty() ? params : none;
+  // The JSON-body variant signs the URL alone. The parameters are sorted once for every candidate.
+  const auto params_data = body_hash.empty() ? signed_params(params) : std::string();
   auto [without_port, with_port] = port_variants(url);
-  bool ok = false;
-  for (const auto& token : auth_tokens) {
-    if (token.empty()) continue;
-    ok |= crypto::constant_time_equal(compute_signature(token, without_port, signed_params), signature);
-    ok |= crypto::constant_time_equal(compute_signature(token, with_port, signed_params), signature);
-  }
-  return ok;
+  // Stops at the first match: which token or URL form matched is no secret, and each candidate
+  // costs an HMAC. The comparison itself stays constant-time.
+  for (const auto& token : auth_tokens)
+    for (const auto* candidate : {&without_port, &with_port})
+      if (crypto::constant_time_equal(sign(token, *candidate, params_data), signature)) return true;
+  return false;
 }
 
 }  // namespace sms::twilio
