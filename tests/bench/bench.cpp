@@ -1,6 +1,7 @@
 // infinity-sms-bench: starts fake Twilio and Infinity upstreams that answer at once, a bare
 // cpp-httplib handler and `infinity-sms serve` on loopback, runs each scenario against them and
 // prints one table (README, "Performance"). Usage: infinity-sms-bench [--quick]
+// (also: infinity-sms-bench send PORT N TOKEN, the load of scripts/profile).
 #include <httplib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -207,6 +208,15 @@ int bare_server() {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "bare") == 0) return bare_server();
+  // send PORT N TOKEN: N signed inbound webhooks over 4 connections (scripts/profile).
+  if (argc == 5 && std::strcmp(argv[1], "send") == 0) {
+    int port = std::atoi(argv[2]);
+    auto r = bench::run_load({port, 4, 0, 3600s, std::atoll(argv[3])}, [&](std::int64_t i) {
+      return twilio_inbound(port, argv[4], i, "profile");
+    });
+    std::fprintf(stderr, "sent %lld, %lld answered 200\n", static_cast<long long>(r.sent), static_cast<long long>(r.ok));
+    return r.ok == r.sent ? 0 : 1;
+  }
   bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   const auto seconds = quick ? 2000ms : 5000ms;
   const std::int64_t queued_target = quick ? 20000 : 100000;
