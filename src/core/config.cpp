@@ -134,9 +134,13 @@ std::string check_value(const KeySpec& spec, const json& v) {
                      "localhost or 127.0.0.1), got " + quoted(spec, v);
       break;
     }
-    case T::duration:
-      if (!parse_duration(s)) return key + ": not a duration like 500ms, 30s, 15m, 2h or 7d: " + quoted(spec, v);
+    case T::duration: {
+      auto d = parse_duration(s);
+      if (!d) return key + ": not a duration like 500ms, 30s, 15m, 2h or 7d: " + quoted(spec, v);
+      // A lease shorter than a delivery would hand messages still being sent to other instances.
+      if (key == "store.leaseTimeout" && *d < std::chrono::seconds(1)) return key + ": must be at least 1s, got " + quoted(spec, v);
       break;
+    }
     default:
       if (key == "avaya.sendMessagePath" && (s.empty() || s.front() != '/'))
         return key + ": must start with '/', got " + quoted(spec, v);

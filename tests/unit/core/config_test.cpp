@@ -59,6 +59,9 @@ TEST_CASE("patches are validated key by key with the fix in the message") {
   CHECK(config::check_patch(json::array()).size() == 1);
   CHECK(config::check_patch({{"avaya", {{"host", "https://core.x.com/some/path"}}}}).size() == 1);
   CHECK(config::check_patch({{"avaya", {{"sendMessagePath", "api/x"}}}}).size() == 1);
+  CHECK(config::check_patch({{"store", {{"leaseTimeout", "500ms"}}}}).at(0) == "store.leaseTimeout: must be at least 1s, got \"500ms\"");
+  CHECK(config::check_patch({{"store", {{"url", "mysql://db/x"}}}}).at(0).starts_with("store.url: expected \"\" (SQLite) or a postgresql:// URL"));
+  CHECK(config::check_patch({{"store", {{"url", "postgresql://u:p@db/x"}, {"leaseTimeout", "30s"}, {"poolSize", 4}}}}).empty());
   CHECK(config::check_patch({{"avaya", {{"host", "core.x.com"}}}, {"server", {{"port", 0}}}}).empty());
 }
 
