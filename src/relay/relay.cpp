@@ -72,13 +72,16 @@ struct Relay::Impl {
     std::condition_variable wake;
     bool pending = false;               // notify() since the last look
     bool claims_failing = false;        // the last claim failed (logged once, not every poll)
+    bool claiming = false;              // a worker is claiming for the lane
+    bool claim_again = false;           // new work was announced while it was
     std::deque<store::Message> claimed;  // claimed (state sending), not yet taken by a worker
     std::vector<std::thread> workers;
   };
 
   store::Store& store;
   config::LiveConfig& live;
-  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, {}, {}}, {Direction::outbound, {}, {}, false, false, {}, {}}};
+  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, false, false, {}, {}},
+                   {Direction::outbound, {}, {}, false, false, false, false, {}, {}}};
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> sent[2] = {0, 0}, retries{0}, dead{0}, expired{0};
   std::atomic<std::int64_t> last_sent_ms[2] = {0, 0};
@@ -224,7 +227,9 @@ struct Relay::Impl {
   // The next message for a worker: one already claimed for the lane, else a fresh claim of up to
   // relay.concurrency conversation heads (one query for several workers), the rest left for the
   // lane's other workers. Claimed messages are heads of distinct conversations, so they may be
-  // delivered in parallel; any left when serve stops are released for the next claim.
+  // delivered in parallel; any left when serve stops are released for the next claim. One worker
+  // claims at a time: a claim walks every conversation with work, and the store runs one
+  // statement at a time anyway, so a second walk at once would find only what the first left.
   std::optional<store::Message> take(Lane& l, const config::Config& c) {
     {
       std::lock_guard lock(l.mutex);
@@ -233,17 +238,31 @@ struct Relay::Impl {
         l.claimed.pop_front();
         return m;
       }
+      if (l.claiming) {
+        l.claim_again = true;  // what woke this worker may have come after that claim's query
+        return std::nullopt;
+      }
+      l.claiming = true;
     }
-    if (!relay::blocked_reason(c, l.direction).empty()) return std::nullopt;
-    auto r = store.claim_due(l.direction, unix_ms_now(), static_cast<std::size_t>(c.integer("relay.concurrency")));
+    std::optional<Result<std::vector<store::Message>>> r;
+    if (relay::blocked_reason(c, l.direction).empty())
+      r = store.claim_due(l.direction, unix_ms_now(), static_cast<std::size_t>(c.integer("relay.concurrency")));
     std::lock_guard lock(l.mutex);
-    if (r && l.claims_failing) spdlog::info("{} deliveries resumed: the store answers again", store::to_string(l.direction));
-    else if (!r && !l.claims_failing) spdlog::error("{} deliveries paused: {}", store::to_string(l.direction), r.error().message);
-    l.claims_failing = !r;
-    if (!r || r->empty()) return std::nullopt;
-    for (std::size_t i = 1; i < r->size(); ++i) l.claimed.push_back(std::move((*r)[i]));
-    if (r->size() > 1) l.wake.notify_all();
-    return std::move(r->front());
+    l.claiming = false;
+    if (l.claim_again) {  // hand the announcement on: the next free worker claims again
+      l.claim_again = false;
+      l.pending = true;
+      l.wake.notify_one();
+    }
+    if (!r) return std::nullopt;
+    if (*r && l.claims_failing) spdlog::info("{} deliveries resumed: the store answers again", store::to_string(l.direction));
+    else if (!*r && !l.claims_failing) spdlog::error("{} deliveries paused: {}", store::to_string(l.direction), r->error().message);
+    l.claims_failing = !*r;
+    if (!*r || (*r)->empty()) return std::nullopt;
+    auto& claimed = **r;
+    for (std::size_t i = 1; i < claimed.size(); ++i) l.claimed.push_back(std::move(claimed[i]));
+    if (claimed.size() > 1) l.wake.notify_all();
+    return std::move(claimed.front());
   }
 
   void worker(Lane& l) {
