@@ -11,8 +11,9 @@
 namespace sms::twilio {
 namespace {
 
-// The URL with any port removed, and with the port (as written, else the scheme's default),
-// both with userinfo and case as written.
+// The URL as written, then the same URL with its port removed if it has one, else with the
+// scheme's default port added (userinfo and case as written). Twilio signs the URL as configured
+// in its console, so the one as written usually matches first.
 std::pair<std::string, std::string> port_variants(std::string_view url) {
   auto parsed = parse_url(url);
   if (!parsed) return {std::string(url), std::string(url)};
@@ -28,11 +29,9 @@ std::pair<std::string, std::string> port_variants(std::string_view url) {
   auto colon = hostport.rfind(':');
   bool port_written = colon != std::string::npos && hostport.find(']', colon) == std::string::npos;
   if (port_written) hostport = hostport.substr(0, colon);
-  auto without = prefix + userinfo + hostport + rest;
   // A written port is kept exactly as written ("0443" stays "0443"): that is what was signed.
-  auto with = port_written ? std::string(url)
-                           : prefix + userinfo + hostport + ":" + std::to_string(parsed->effective_port()) + rest;
-  return {without, with};
+  if (port_written) return {std::string(url), prefix + userinfo + hostport + rest};
+  return {std::string(url), prefix + userinfo + hostport + ":" + std::to_string(parsed->effective_port()) + rest};
 }
 
 std::string query_param(std::string_view url, std::string_view name) {
@@ -76,11 +75,11 @@ bool validate_signature(const std::vector<std::string>& auth_tokens, std::string
   }
   // The JSON-body variant signs the URL alone. The parameters are sorted once for every candidate.
   const auto params_data = body_hash.empty() ? signed_params(params) : std::string();
-  auto [without_port, with_port] = port_variants(url);
+  auto [as_written, other_port] = port_variants(url);
   // Stops at the first match: which token or URL form matched is no secret, and each candidate
   // costs an HMAC. The comparison itself stays constant-time.
   for (const auto& token : auth_tokens)
-    for (const auto* candidate : {&without_port, &with_port})
+    for (const auto* candidate : {&as_written, &other_port})
       if (crypto::constant_time_equal(sign(token, *candidate, params_data), signature)) return true;
   return false;
 }
