@@ -13,11 +13,15 @@ std::int64_t to_int(const char* s) {
   return v;
 }
 
-// libpq's messages end with a newline and may span lines; one line for the log.
-std::string one_line(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (auto& c : s)
-    if (c == '\n') c = ' ';
+// libpq's messages end with a newline and may span lines (with a tab before a hint); one line
+// for the log.
+std::string one_line(std::string_view in) {
+  std::string s;
+  for (char c : in) {
+    if (c == '\n' || c == '\t') c = ' ';
+    if (c != ' ' || (!s.empty() && s.back() != ' ')) s += c;
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
 }
 

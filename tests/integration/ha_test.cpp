@@ -198,3 +198,21 @@ TEST_CASE("on the shared store (INFINITY_SMS_STORE_URL) outbox, status, metrics 
   CHECK(s.child->output().find(password) == std::string::npos);
   CHECK(metrics->body.find(password) == std::string::npos);
 }
+
+TEST_CASE("an unreachable store.url: serve refuses to start and doctor fails the check, both saying why without the password", "[serve][ha]") {
+  fakes::TempDir dir;
+  std::ofstream(dir.file("config.json")) << json{{"avaya", {{"isMockMode", true}}}, {"twilio", {{"isMockMode", true}}},
+                                                 {"server", {{"adminToken", kAdminToken}}},
+                                                 {"store", {{"url", "postgresql://sms:pw-never-shown-42@127.0.0.1:1/outbox"}}}}
+                                                    .dump();
+  auto serve = fakes::run({"--config", dir.file("config.json"), "serve", "--port", "0", "--admin-port", "0", "--data-dir",
+                           dir.file("data")});
+  CHECK(serve.exit_code != 0);
+  CHECK(serve.err.find("cannot connect to PostgreSQL: connection to server at \"127.0.0.1\", port 1 failed: Connection refused Is the server running") !=
+        std::string::npos);
+  auto doctor = fakes::run({"--config", dir.file("config.json"), "doctor"});
+  CHECK(doctor.exit_code == 1);
+  CHECK(doctor.out.find("[FAIL] PostgreSQL outbox (store.url)") != std::string::npos);
+  CHECK(doctor.out.find("fix: check store.url") != std::string::npos);
+  for (const auto& text : {serve.out, serve.err, doctor.out, doctor.err}) CHECK(text.find("pw-never-shown-42") == std::string::npos);
+}
