@@ -109,8 +109,7 @@ class SpooledStore final : public Store {
     std::lock_guard lock(mutex_);
     try {
       auto r = spool_.push(key, messages);
-      if (r == Enqueued::stored) ++depth_;
-      wake_.notify_all();
+      if (r == Enqueued::stored) ++depth_;  // the drainer looks every kDrainInterval
       return r;
     } catch (const Failure& e) {
       return fail(ErrorKind::internal, "spool " + spool_.file().string() + ": " + e.message);
