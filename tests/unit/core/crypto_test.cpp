@@ -13,6 +13,12 @@ TEST_CASE("HMACs and hashes match the RFC vectors") {
   // An empty key is a valid (if useless) key, not an error: printf '' | openssl dgst -sha256 -hmac ""
   CHECK(crypto::hex_encode(crypto::hmac_sha256(std::string_view(), "")) ==
         "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  // Keys longer than the block size are hashed first: RFC 4231 case 6, RFC 2202 case 6.
+  const std::string long_key(131, '\xaa');
+  CHECK(crypto::hex_encode(crypto::hmac_sha256(long_key, "Test Using Larger Than Block-Size Key - Hash Key First")) ==
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  CHECK(crypto::hex_encode(crypto::hmac_sha1(long_key.substr(0, 80), "Test Using Larger Than Block-Size Key - Hash Key First")) ==
+        "aa4ae5e15272d00e95705637ce8a3b55ed402112");
   CHECK(crypto::hex_encode(crypto::sha256("{}")) == "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
 }
 
