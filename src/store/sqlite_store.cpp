@@ -64,6 +64,9 @@ constexpr const char* kMigrations[] = {
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
+// What an update of messages returns for SqliteStore::reload_head.
+#define CHANGED_CONVERSATION "RETURNING direction, conversation"
+
 constexpr const char* kColumns =
     "id, direction, state, conversation, source_id, payload, attempts, created_ms, updated_ms, "
     "next_attempt_ms, provider_id, last_error, provider_code";
@@ -116,11 +119,15 @@ class SqliteStore final : public Store {
       }
       auto& insert = cached("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, "
                             "updated_ms, next_attempt_ms) VALUES(?1, 'queued', ?2, ?3, ?4, ?5, ?5, ?5)");
+      std::vector<Head> added;
       for (const auto& m : messages) {
         insert.bind(1, to_string(m.direction)).bind(2, m.conversation).bind(3, m.source_id);
         insert.bind(4, m.payload.dump()).bind(5, now).step();
         insert.reset();
+        added.push_back({sqlite3_last_insert_rowid(db_), false, now});
       }
+      for (std::size_t i = 0; i < messages.size(); ++i)  // a conversation's first message is its head
+        if (heads_known_) heads_[lane(messages[i].direction)].try_emplace(messages[i].conversation, added[i]);
     });
     if (!done) return std::unexpected(done.error());
     return result;
@@ -130,32 +137,26 @@ class SqliteStore final : public Store {
     return run([&] {
       Transaction tx(*this, Durability::process_crash);
       // The head of each conversation (its oldest unfinished message) is claimable when queued and
-      // due. The conversations are walked one index seek at a time (a skip scan over
-      // messages_active), so the cost grows with the number of conversations, not of messages.
-      static const std::string sql = std::string("WITH RECURSIVE convs(c) AS ("
-                                   " SELECT (SELECT conversation FROM messages WHERE direction = ?1 AND"
-                                   "   state IN ('queued','sending') ORDER BY conversation LIMIT 1)"
-                                   " UNION ALL"
-                                   " SELECT (SELECT conversation FROM messages WHERE direction = ?1 AND"
-                                   "   state IN ('queued','sending') AND conversation > convs.c ORDER BY conversation LIMIT 1)"
-                                   " FROM convs WHERE convs.c IS NOT NULL),"
-                                   " heads(head) AS (SELECT (SELECT id FROM messages WHERE direction = ?1 AND"
-                                   "   state IN ('queued','sending') AND conversation = convs.c ORDER BY id LIMIT 1)"
-                                   " FROM convs WHERE convs.c IS NOT NULL)"
-                                   " SELECT ") + kColumns +
-                           // CROSS JOIN: look the heads up by id, never scan every queued row.
-                           " FROM heads CROSS JOIN messages ON messages.id = heads.head WHERE state = 'queued' AND "
-                           "next_attempt_ms <= ?2 ORDER BY id LIMIT ?3";
-      auto& q = cached(sql.c_str());
-      q.bind(1, to_string(d)).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
-      std::vector<Message> out;
-      while (q.step()) out.push_back(read_message(q));
-      q.reset();
+      // due: picked from the heads kept in memory, oldest first.
+      refresh_heads();
+      auto& heads = heads_[lane(d)];
+      std::vector<std::int64_t> due;
+      for (const auto& [conversation, head] : heads)
+        if (!head.sending && head.due_ms <= now_ms) due.push_back(head.id);
+      std::sort(due.begin(), due.end());
+      due.resize(std::min(due.size(), limit));
+      static const std::string sql = std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?1";
+      auto& get = cached(sql.c_str());
       auto& mark = cached("UPDATE messages SET state = 'sending', updated_ms = ?2 WHERE id = ?1");
-      for (auto& m : out) {
-        mark.bind(1, m.id).bind(2, now_ms).step();
+      std::vector<Message> out;
+      for (auto id : due) {
+        if (!get.bind(1, id).step()) throw Failure{"message " + std::to_string(id) + " vanished while queued"};
+        out.push_back(read_message(get));
+        get.reset();
+        mark.bind(1, id).bind(2, now_ms).step();
         mark.reset();
-        m.state = State::sending;
+        out.back().state = State::sending;
+        heads[out.back().conversation].sending = true;
       }
       tx.commit();
       return out;
@@ -164,28 +165,28 @@ class SqliteStore final : public Store {
 
   Result<void> mark_sent(std::int64_t id, const std::string& provider_id) override {
     return outcome(id, "UPDATE messages SET state = 'sent', provider_id = ?2, last_error = '', provider_code = '', "
-                       "attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1", "sent", provider_id,
+                       "attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1 " CHANGED_CONVERSATION, "sent", provider_id,
                    [&](Statement& s) { s.bind(2, provider_id); });
   }
 
   Result<void> mark_retry(std::int64_t id, std::int64_t next_ms, const Error& e) override {
     return outcome(id, "UPDATE messages SET state = 'queued', next_attempt_ms = ?2, last_error = ?3, provider_code = ?4, "
-                       "attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1", "retry", e.message,
+                       "attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1 " CHANGED_CONVERSATION, "retry", e.message,
                    [&](Statement& s) { s.bind(2, next_ms).bind(3, e.message).bind(4, e.provider_code); });
   }
 
   Result<void> mark_dead(std::int64_t id, const Error& e) override {
     return outcome(id, "UPDATE messages SET state = 'dead', last_error = ?2, provider_code = ?3, "
-                       "attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1", "dead", e.message,
+                       "attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1 " CHANGED_CONVERSATION, "dead", e.message,
                    [&](Statement& s) { s.bind(2, e.message).bind(3, e.provider_code); });
   }
 
   Result<void> release(const std::vector<std::int64_t>& ids) override {
     return run([&] {
       Transaction tx(*this, Durability::process_crash);
-      auto& s = cached("UPDATE messages SET state = 'queued' WHERE id = ?1 AND state = 'sending'");
+      auto& s = cached("UPDATE messages SET state = 'queued' WHERE id = ?1 AND state = 'sending' " CHANGED_CONVERSATION);
       for (auto id : ids) {
-        s.bind(1, id).step();
+        if (s.bind(1, id).step()) reload_head(s);
         s.reset();
       }
       tx.commit();
@@ -204,6 +205,7 @@ class SqliteStore final : public Store {
       s.bind(1, to_string(d)).bind(2, created_before_ms).bind(3, now).step();
       int n = sqlite3_changes(db_);
       tx.commit();
+      if (n > 0) heads_known_ = false;
       return n;
     });
   }
@@ -218,10 +220,13 @@ class SqliteStore final : public Store {
       const char* from = state == State::sent ? "('sending')" : "('sending','sent')";
       Statement s(db_, std::string("UPDATE messages SET state = ?2, updated_ms = ?3, provider_code = CASE WHEN ?4 <> '' "
                                    "THEN ?4 ELSE provider_code END WHERE provider_id = ?1 AND state IN ") + from +
-                           " RETURNING id");
+                           " " CHANGED_CONVERSATION ", id");
       s.bind(1, provider_id).bind(2, to_string(state)).bind(3, now).bind(4, error_code);
       std::vector<std::int64_t> ids;
-      while (s.step()) ids.push_back(s.integer(0));
+      while (s.step()) {
+        reload_head(s);
+        ids.push_back(s.integer(2));
+      }
       for (auto id : ids) add_attempt(id, now, std::string("status:") + to_string(state), error_code);
       tx.commit();
       return !ids.empty();
@@ -232,6 +237,7 @@ class SqliteStore final : public Store {
     return run([&] {
       Statement s(db_, "UPDATE messages SET state = 'queued', next_attempt_ms = ?1 WHERE state = 'sending'");
       s.bind(1, unix_ms_now()).step();
+      heads_known_ = false;
       return sqlite3_changes(db_);
     });
   }
@@ -349,6 +355,7 @@ class SqliteStore final : public Store {
         return f();
       }
     } catch (const Failure& e) {
+      heads_known_ = false;  // whatever was undone may have been mirrored already
       return fail(ErrorKind::internal, "store " + file_.string() + ": " + e.message);
     }
   }
@@ -418,6 +425,7 @@ class SqliteStore final : public Store {
 
   // Rolls one job of a batch back to its savepoint; the error it returns.
   Error undo_job(const std::string& why) {
+    heads_known_ = false;
     for (auto& [sql, statement] : statements_) statement->reset();
     sqlite::exec(db_, "ROLLBACK TO job; RELEASE job");
     return make_error(ErrorKind::internal, "store " + file_.string() + ": " + why);
@@ -455,7 +463,7 @@ class SqliteStore final : public Store {
       auto& s = cached(update);
       s.bind(1, id).bind(9, now);
       bind(s);
-      s.step();
+      if (s.step()) reload_head(s);
       s.reset();
       add_attempt(id, now, what, detail);
     });
@@ -467,8 +475,70 @@ class SqliteStore final : public Store {
       Statement s(db_, "UPDATE messages SET state = 'queued', next_attempt_ms = ?2, updated_ms = ?2, provider_id = '' WHERE " + where +
                            " AND state IN ('dead','failed','expired')");
       s.bind(1, id).bind(2, unix_ms_now()).step();
+      heads_known_ = false;
       return sqlite3_changes(db_);
     });
+  }
+
+  // Each direction's conversation heads (a conversation's oldest message still queued or
+  // sending), mirrored in memory so that a claim picks the due ones without walking the index (a
+  // walk over every conversation with work, for each claim, was most of what the relay cost).
+  // This connection's writes keep it current; it is read again from the database when another
+  // connection wrote (the outbox CLI: PRAGMA data_version) and after whatever it does not follow
+  // (expiry, requeues, a failed write). Under mutex_.
+  struct Head {
+    std::int64_t id = 0;
+    bool sending = false;
+    std::int64_t due_ms = 0;
+  };
+  static int lane(Direction d) { return d == Direction::inbound ? 0 : 1; }
+
+  void refresh_heads() {
+    auto& v = cached("PRAGMA data_version");
+    v.step();
+    auto version = v.integer(0);
+    v.reset();
+    if (heads_known_ && version == data_version_) return;
+    // The conversations are walked one index seek at a time (a skip scan over messages_active),
+    // so the cost grows with the number of conversations, not of messages.
+    auto& q = cached("WITH RECURSIVE convs(c) AS ("
+                     " SELECT (SELECT conversation FROM messages WHERE direction = ?1 AND"
+                     "   state IN ('queued','sending') ORDER BY conversation LIMIT 1)"
+                     " UNION ALL"
+                     " SELECT (SELECT conversation FROM messages WHERE direction = ?1 AND"
+                     "   state IN ('queued','sending') AND conversation > convs.c ORDER BY conversation LIMIT 1)"
+                     " FROM convs WHERE convs.c IS NOT NULL)"
+                     " SELECT direction, conversation, id, state, next_attempt_ms FROM messages WHERE id IN"
+                     " (SELECT (SELECT id FROM messages WHERE direction = ?1 AND state IN ('queued','sending') AND"
+                     "   conversation = convs.c ORDER BY id LIMIT 1) FROM convs WHERE convs.c IS NOT NULL)");
+    for (auto d : {Direction::inbound, Direction::outbound}) {
+      heads_[lane(d)].clear();
+      q.bind(1, to_string(d));
+      while (q.step()) reload_head(q, true);
+      q.reset();
+    }
+    data_version_ = version;
+    heads_known_ = true;
+  }
+
+  // After a change to a message whose direction and conversation are columns 0 and 1 of `row`
+  // (CHANGED_CONVERSATION), that conversation's head: read from the database, or from `row` itself when it
+  // is one (columns 2-4: id, state, next_attempt_ms).
+  void reload_head(const Statement& row, bool row_is_head = false) {
+    if (!heads_known_ && !row_is_head) return;
+    auto d = parse_direction(row.text(0)).value_or(Direction::inbound);
+    auto conversation = row.text(1);
+    auto& heads = heads_[lane(d)];
+    if (row_is_head) {
+      heads[conversation] = {row.integer(2), row.text(3) == "sending", row.integer(4)};
+      return;
+    }
+    auto& q = cached("SELECT direction, conversation, id, state, next_attempt_ms FROM messages WHERE direction = ?1 AND"
+                     " state IN ('queued','sending') AND conversation = ?2 ORDER BY id LIMIT 1");
+    q.bind(1, to_string(d)).bind(2, conversation);
+    if (q.step()) reload_head(q, true);
+    else heads.erase(conversation);
+    q.reset();
   }
 
   int user_version() {
@@ -497,6 +567,9 @@ class SqliteStore final : public Store {
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
   std::map<const char*, std::unique_ptr<Statement>> statements_;  // see cached(); under mutex_
+  std::map<std::string, Head> heads_[2];  // by lane(direction), then conversation; see refresh_heads()
+  bool heads_known_ = false;
+  std::int64_t data_version_ = 0;
   std::mutex batch_mutex_;  // guards pending_, batch_running_ and the jobs' done and leads
   std::vector<Job*> pending_;
   bool batch_running_ = false;

@@ -122,6 +122,26 @@ CONTRACT_TEST("claims are FIFO per conversation and never block other conversati
   CHECK(s->get(999999)->has_value() == false);
 }
 
+CONTRACT_TEST("a claim sees what another connection wrote (the outbox CLI, another instance)") {
+  TestType backend;
+  auto s = backend.open();
+  auto other = backend.open();
+  s->enqueue("1", {msg("A", "a1")});
+  auto now = unix_ms_now();
+  auto a1 = s->claim_due(Direction::inbound, now, 10)->at(0);
+  s->mark_dead(a1.id, Error{ErrorKind::permanent, "21610 unsubscribed", 400, "21610", "", {}});
+  CHECK(s->claim_due(Direction::inbound, now, 10)->empty());
+
+  other->enqueue("2", {msg("B", "b1")});  // a new conversation
+  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{"b1"});
+  CHECK(*other->retry(a1.id) == 1);  // a dead message back in the queue
+  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{"a1"});
+
+  s->enqueue("3", {msg("C", "c1")});
+  CHECK(*other->expire(Direction::inbound, unix_ms_now() + 1) == 1);  // c1 expired elsewhere
+  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10)->empty());
+}
+
 CONTRACT_TEST("limit, due time, release and crash recovery") {
   TestType backend;
   {
