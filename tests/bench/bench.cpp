@@ -140,11 +140,13 @@ struct Serve {
   int port = 0, admin_port = 0;
 };
 
-std::string number(std::int64_t i) { return fmt::format("+1555{:07d}", i % kConversations); }
+// The end user of webhook i, one of `conversations`.
+std::string number(std::int64_t i, int conversations = kConversations) { return fmt::format("+1555{:07d}", i % conversations); }
 
-bench::Request twilio_inbound(int port, const std::string& token, std::int64_t i, const std::string& tag) {
+bench::Request twilio_inbound(int port, const std::string& token, std::int64_t i, const std::string& tag,
+                              int conversations = kConversations) {
   sms::form::Fields f = {{"MessageSid", fmt::format("SM{:032x}", i)}, {"AccountSid", "AC00000000000000000000000000000001"},
-                         {"From", number(i)},  {"To", "+15559870002"}, {"Body", fmt::format("{}-{}", tag, i)},
+                         {"From", number(i, conversations)},  {"To", "+15559870002"}, {"Body", fmt::format("{}-{}", tag, i)},
                          {"NumMedia", "0"}, {"NumSegments", "1"}};
   auto url = fmt::format("http://127.0.0.1:{}/callbacks/twilio/sms", port);
   return {"/callbacks/twilio/sms", "application/x-www-form-urlencoded", sms::form::encode(f),
@@ -211,10 +213,12 @@ std::string relay_rate(const fakes::FakeUpstream& up, const std::string& path, c
   return fmt::format("{} ({} of {} delivered)", rate(secs > 0 ? static_cast<double>(got.size()) / secs : 0), got.size(), total);
 }
 
-// Fills a store through a serve whose Infinity is down until `target` messages are queued.
+// Fills a store through a serve whose Infinity is down until `target` messages are queued, over
+// kBacklogConversations conversations (so that the claim figure shows how claims grow with them).
+constexpr int kBacklogConversations = 10000;
 std::int64_t fill(Serve& down, const fakes::FakeTwilio& tw, std::int64_t target) {
   auto filled = bench::run_load({down.port, 32, 0, 600s, target}, [&](std::int64_t i) {
-    return twilio_inbound(down.port, tw.auth_token(), 3'000'000 + i, "queued");
+    return twilio_inbound(down.port, tw.auth_token(), 3'000'000 + i, "queued", kBacklogConversations);
   });
   return filled.ok;
 }
@@ -401,7 +405,7 @@ int main(int argc, char** argv) {
     report(fmt::format("resident memory with {} queued", queued), fmt::format("{:.1f} MB", rss_mb(down.child->pid())),
            "<= 100 MB with 100,000");
     auto outbox = sms::store::open_sqlite(down.data + "/outbox.db");
-    if (outbox) report(fmt::format("one relay claim with {} queued, SQLite", queued), claim_ms(**outbox), "");
+    if (outbox) report(fmt::format("one relay claim with {} queued in {} conversations, SQLite", queued, kBacklogConversations), claim_ms(**outbox), "");
     down.stop();
   }
 
@@ -424,7 +428,7 @@ int main(int argc, char** argv) {
     Serve down(tw, inf, {{"avaya", {{"host", "http://127.0.0.1:1"}}}, {"store", {{"url", db.url()}}}});
     auto queued = fill(down, tw, queued_target);
     auto outbox = sms::store::open_postgres(db.url(), 1, 60s);
-    if (outbox) report(fmt::format("one relay claim with {} queued, PostgreSQL", queued), claim_ms(**outbox), "");
+    if (outbox) report(fmt::format("one relay claim with {} queued in {} conversations, PostgreSQL", queued, kBacklogConversations), claim_ms(**outbox), "");
     down.stop();
   }
 
