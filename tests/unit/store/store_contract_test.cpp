@@ -122,6 +122,17 @@ CONTRACT_TEST("claims are FIFO per conversation and never block other conversati
   CHECK(s->get(999999)->has_value() == false);
 }
 
+CONTRACT_TEST("a conversation queued behind a long backlog of another is claimed") {
+  TestType backend;
+  auto s = backend.open();
+  std::vector<NewMessage> backlog;  // more than a PostgreSQL claim looks through before it walks
+  for (int i = 0; i < 1100; ++i) backlog.push_back(msg("A", "a" + std::to_string(i)));
+  s->enqueue("a", backlog);
+  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{"a0"});
+  s->enqueue("b", {msg("B", "b1")});  // A's head is in flight; B's is due
+  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{"b1"});
+}
+
 CONTRACT_TEST("a claim sees what another connection wrote (the outbox CLI, another instance)") {
   TestType backend;
   auto s = backend.open();
