@@ -152,7 +152,7 @@ Result<json> ConfigFile::read() const {
   json j;
   try {
     j = json::parse(ss.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number too large (1e999)
     return std::unexpected(config_error("config file " + path_.string() + ": invalid JSON: " + e.what()));
   }
   if (auto problems = check_patch(j); !problems.empty()) {

@@ -187,6 +187,18 @@ TEST_CASE("precedence is flags > env > env-file > file > defaults") {
   CHECK(missing->effective.integer("server.port") == 8081);
 }
 
+TEST_CASE("a config file that is not JSON is an error, not a crash (fuzzer finding: a number too large)") {
+  fakes::TempDir dir;
+  for (const char* text : {"{\"server\": {\"port\": 1e999}}", "{\"server\": ", "5555555E5555557777777"}) {
+    INFO(text);
+    std::ofstream(dir.file("config.json")) << text;
+    auto r = config::ConfigFile(dir.file("config.json")).read();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().kind == ErrorKind::config);
+    CHECK(r.error().message.find("invalid JSON") != std::string::npos);
+  }
+}
+
 TEST_CASE("updates are atomic, 0600, hold only the file layer, and lose nothing under concurrency") {
   fakes::TempDir dir;
   config::ConfigFile file(dir.file("sub/config.json"));
