@@ -119,15 +119,15 @@ class SqliteStore final : public Store {
       }
       auto& insert = cached("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, "
                             "updated_ms, next_attempt_ms) VALUES(?1, 'queued', ?2, ?3, ?4, ?5, ?5, ?5)");
-      std::vector<Head> added;
       for (const auto& m : messages) {
         insert.bind(1, to_string(m.direction)).bind(2, m.conversation).bind(3, m.source_id);
         insert.bind(4, m.payload.dump()).bind(5, now).step();
         insert.reset();
-        added.push_back({sqlite3_last_insert_rowid(db_), false, now});
+        // A conversation's first unfinished message is its head (if this job is undone, so is
+        // the whole copy: see undo_job).
+        if (heads_known_)
+          heads_[lane(m.direction)].try_emplace(m.conversation, Head{sqlite3_last_insert_rowid(db_), false, now});
       }
-      for (std::size_t i = 0; i < messages.size(); ++i)  // a conversation's first message is its head
-        if (heads_known_) heads_[lane(messages[i].direction)].try_emplace(messages[i].conversation, added[i]);
     });
     if (!done) return std::unexpected(done.error());
     return result;
@@ -514,30 +514,30 @@ class SqliteStore final : public Store {
     for (auto d : {Direction::inbound, Direction::outbound}) {
       heads_[lane(d)].clear();
       q.bind(1, to_string(d));
-      while (q.step()) reload_head(q, true);
+      while (q.step()) put_head(q);
       q.reset();
     }
     data_version_ = version;
     heads_known_ = true;
   }
 
+  // A conversation's head from `row`: direction, conversation, id, state, next_attempt_ms.
+  void put_head(const Statement& row) {
+    auto d = parse_direction(row.text(0)).value_or(Direction::inbound);
+    heads_[lane(d)][row.text(1)] = {row.integer(2), row.text(3) == "sending", row.integer(4)};
+  }
+
   // After a change to a message whose direction and conversation are columns 0 and 1 of `row`
-  // (CHANGED_CONVERSATION), that conversation's head: read from the database, or from `row`
-  // itself when it is one (columns 2-4: id, state, next_attempt_ms).
-  void reload_head(const Statement& row, bool row_is_head = false) {
-    if (!heads_known_ && !row_is_head) return;
+  // (CHANGED_CONVERSATION), that conversation's head as the database now has it.
+  void reload_head(const Statement& row) {
+    if (!heads_known_) return;
     auto d = parse_direction(row.text(0)).value_or(Direction::inbound);
     auto conversation = row.text(1);
-    auto& heads = heads_[lane(d)];
-    if (row_is_head) {
-      heads[conversation] = {row.integer(2), row.text(3) == "sending", row.integer(4)};
-      return;
-    }
     auto& q = cached("SELECT direction, conversation, id, state, next_attempt_ms FROM messages WHERE direction = ?1 AND"
                      " state IN ('queued','sending') AND conversation = ?2 ORDER BY id LIMIT 1");
     q.bind(1, to_string(d)).bind(2, conversation);
-    if (q.step()) reload_head(q, true);
-    else heads.erase(conversation);
+    if (q.step()) put_head(q);
+    else heads_[lane(d)].erase(conversation);
     q.reset();
   }
 
