@@ -70,7 +70,8 @@ struct Relay::Impl {
     Direction direction;
     std::mutex mutex;
     std::condition_variable wake;
-    bool pending = false;               // notify() since the last look
+    bool pending = false;               // a worker is to look at the store (set after a commit)
+    bool blocked = false;               // the last look found the lane blocked (configuration)
     bool claims_failing = false;        // the last claim failed (logged once, not every poll)
     bool claiming = false;              // a worker is claiming for the lane
     bool claim_again = false;           // new work was announced while it was
@@ -80,8 +81,8 @@ struct Relay::Impl {
 
   store::Store& store;
   config::LiveConfig& live;
-  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, false, false, {}, {}},
-                   {Direction::outbound, {}, {}, false, false, false, false, {}, {}}};
+  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, false, false, false, {}, {}},
+                   {Direction::outbound, {}, {}, false, false, false, false, false, {}, {}}};
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> sent[2] = {0, 0}, retries{0}, dead{0}, expired{0};
   std::atomic<std::int64_t> last_sent_ms[2] = {0, 0};
@@ -245,10 +246,12 @@ struct Relay::Impl {
       l.claiming = true;
     }
     std::optional<Result<std::vector<store::Message>>> r;
-    if (relay::blocked_reason(c, l.direction).empty())
+    bool blocked = !relay::blocked_reason(c, l.direction).empty();
+    if (!blocked)
       r = store.claim_due(l.direction, unix_ms_now(), static_cast<std::size_t>(c.integer("relay.concurrency")));
     std::lock_guard lock(l.mutex);
     l.claiming = false;
+    l.blocked = blocked;
     if (l.claim_again) {  // hand the announcement on: the next free worker claims again
       l.claim_again = false;
       l.pending = true;
@@ -281,7 +284,7 @@ struct Relay::Impl {
       }
       refresh(clients, *c, generation);
       deliver(*m, *c, clients, rng);
-      l.wake.notify_one();  // the conversation's next message may now be due
+      // The conversation's next message is now due: this worker's next take() claims it.
     }
   }
 };
@@ -300,11 +303,21 @@ Result<void> Relay::start() {
   return {};
 }
 
+// Wakes a worker only when no look at the store is already owed: at thousands of webhooks a
+// second, a wake-up per webhook (each a context switch) cost more than the relay's own work.
+// A claim in progress hands the look on when it is done (claim_again); a blocked lane is looked
+// at again at the next poll, when the configuration may have changed.
 void Relay::notify(store::Direction direction) {
   auto& l = impl_->lane(direction);
   {
     std::lock_guard lock(l.mutex);
+    if (l.claiming) {
+      l.claim_again = true;
+      return;
+    }
+    bool owed = l.pending;
     l.pending = true;
+    if (owed || l.blocked) return;
   }
   l.wake.notify_one();
 }

@@ -364,39 +364,59 @@ class SqliteStore final : public Store {
   // needs one: a caller that finds no batch in progress commits every job queued so far (its own
   // included) while later callers queue the next batch. When a batch is committed, only its own
   // callers are woken, and the first caller of the next batch is told to commit it: waking
-  // every waiter (the next batch's too) cost each webhook two needless context switches.
+  // every waiter (the next batch's too) cost each webhook two needless context switches. Each
+  // caller waits on its own mutex, not the batch's: woken callers would otherwise queue for the
+  // batch mutex, which the committer holds while it wakes the rest (another switch each).
   // Each job runs in its own savepoint, so one that fails is undone alone; no caller returns
   // before the commit holding its job.
   struct Job {
     Durability durability;
     const std::function<void()>& run;
     std::optional<Error> error;
+    std::mutex mutex;  // guards done and leads
     bool done = false;
     bool leads = false;  // its caller commits the next batch
     std::condition_variable wake;
+
+    void wait() {
+      std::unique_lock lock(mutex);
+      wake.wait(lock, [&] { return done || leads; });
+    }
+    // Sets done or leads. The caller returns once it sees either, so this is the last use of
+    // the job (which lives on its caller's stack) by another thread.
+    void signal(bool Job::*flag) {
+      std::lock_guard lock(mutex);
+      this->*flag = true;
+      wake.notify_one();
+    }
   };
 
   Result<void> batched(Durability durability, const std::function<void()>& work) {
-    Job me{durability, work, std::nullopt, false, false, {}};
-    std::unique_lock lock(batch_mutex_);
-    pending_.push_back(&me);
-    if (batch_running_) me.wake.wait(lock, [&] { return me.done || me.leads; });
-    if (!me.done) {
+    Job me{durability, work, std::nullopt, {}, false, false, {}};
+    {
+      std::unique_lock lock(batch_mutex_);
+      pending_.push_back(&me);
+      bool follows = batch_running_;
       batch_running_ = true;
-      std::vector<Job*> batch;
-      batch.swap(pending_);
       lock.unlock();
+      if (follows) me.wait();
+    }
+    if (!me.done) {
+      std::vector<Job*> batch;
+      {
+        std::lock_guard lock(batch_mutex_);
+        batch.swap(pending_);
+      }
       commit_batch(batch);
-      lock.lock();
-      for (auto* j : batch) {
-        j->done = true;
-        if (j != &me) j->wake.notify_one();
+      Job* next = nullptr;
+      {
+        std::lock_guard lock(batch_mutex_);
+        batch_running_ = !pending_.empty();
+        if (batch_running_) next = pending_.front();
       }
-      batch_running_ = !pending_.empty();
-      if (batch_running_) {
-        pending_.front()->leads = true;
-        pending_.front()->wake.notify_one();
-      }
+      for (auto* j : batch)
+        if (j != &me) j->signal(&Job::done);
+      if (next) next->signal(&Job::leads);
     }
     if (me.error) return std::unexpected(*me.error);
     return {};
@@ -570,7 +590,7 @@ class SqliteStore final : public Store {
   std::map<std::string, Head> heads_[2];  // by lane(direction), then conversation; see refresh_heads()
   bool heads_known_ = false;
   std::int64_t data_version_ = 0;
-  std::mutex batch_mutex_;  // guards pending_, batch_running_ and the jobs' done and leads
+  std::mutex batch_mutex_;  // guards pending_ and batch_running_
   std::vector<Job*> pending_;
   bool batch_running_ = false;
 };

@@ -272,6 +272,7 @@ int bare_server() {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
   });
   server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(1000);
   server.Post(".*", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
   int port = server.bind_to_any_port("127.0.0.1");
   std::fprintf(stderr, "listening on http://127.0.0.1:%d\n", port);
@@ -283,10 +284,12 @@ int bare_server() {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "bare") == 0) return bare_server();
-  // send PORT N TOKEN: N signed inbound webhooks over 4 connections (scripts/profile).
-  if (argc == 5 && std::strcmp(argv[1], "send") == 0) {
+  // send PORT N TOKEN [CONNECTIONS]: N signed inbound webhooks over CONNECTIONS (default 4)
+  // keep-alive connections (scripts/profile, or a serve under perf).
+  if ((argc == 5 || argc == 6) && std::strcmp(argv[1], "send") == 0) {
     int port = std::atoi(argv[2]);
-    auto r = bench::run_load({port, 4, 0, 3600s, std::atoll(argv[3])}, [&](std::int64_t i) {
+    int connections = argc == 6 ? std::atoi(argv[5]) : 4;
+    auto r = bench::run_load({port, connections, 0, 3600s, std::atoll(argv[3])}, [&](std::int64_t i) {
       return twilio_inbound(port, argv[4], i, "profile");
     });
     std::fprintf(stderr, "sent %lld, %lld answered 200\n", static_cast<long long>(r.sent), static_cast<long long>(r.ok));

@@ -31,6 +31,7 @@ void FakeUpstream::start() {
   // the client's timeout (which would turn a test's timeout into a real duplicate).
   server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
   server_->set_tcp_nodelay(true);
+  server_->set_keep_alive_max_count(1000);  // like the real APIs, not cpp-httplib's 5
   port_ = server_->bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
