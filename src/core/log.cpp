@@ -2,10 +2,13 @@
 
 #include <fmt/chrono.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <mutex>
 
 #include "core/text.h"
 
@@ -15,9 +18,18 @@ namespace {
 thread_local Fields tl_fields;
 std::atomic<bool> g_unredacted{false};
 
-std::string timestamp(std::chrono::system_clock::time_point t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(t)), ms);
+// "2026-11-30T06:20:44.612Z". The part up to the seconds is formatted once per second per thread.
+void append_timestamp(std::chrono::system_clock::time_point t, spdlog::memory_buf_t& dest) {
+  thread_local std::time_t cached_second = -1;
+  thread_local std::string cached;
+  auto since = t.time_since_epoch();
+  auto second = std::chrono::system_clock::to_time_t(t);
+  if (second != cached_second) {
+    cached = fmt::format("{:%Y-%m-%dT%H:%M:%S}", fmt::gmtime(second));
+    cached_second = second;
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(since).count() % 1000;
+  fmt::format_to(std::back_inserter(dest), "{}.{:03d}Z", cached, ms);
 }
 
 // One line per message: "TIME LEVEL MESSAGE key=value ..." or a JSON object with the same fields.
@@ -26,20 +38,22 @@ class Formatter final : public spdlog::formatter {
   explicit Formatter(bool json) : json_(json) {}
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    std::string message(msg.payload.data(), msg.payload.size());
+    std::string_view message(msg.payload.data(), msg.payload.size());
     auto level = spdlog::level::to_string_view(msg.level);
-    std::string line;
     if (json_) {
-      nlohmann::ordered_json j = {{"time", timestamp(msg.time)}, {"level", std::string(level.data(), level.size())},
+      spdlog::memory_buf_t time;
+      append_timestamp(msg.time, time);
+      nlohmann::ordered_json j = {{"time", fmt::to_string(time)}, {"level", std::string(level.data(), level.size())},
                                   {"msg", message}};
       for (const auto& [k, v] : tl_fields) j[k] = v;
-      line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      auto line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      dest.append(line.data(), line.data() + line.size());
     } else {
-      line = timestamp(msg.time) + " " + std::string(level.data(), level.size()) + " " + message;
-      for (const auto& [k, v] : tl_fields) line += " " + k + "=" + v;
+      append_timestamp(msg.time, dest);
+      fmt::format_to(std::back_inserter(dest), " {} {}", std::string_view(level.data(), level.size()), message);
+      for (const auto& [k, v] : tl_fields) fmt::format_to(std::back_inserter(dest), " {}={}", k, v);
     }
-    line += '\n';
-    dest.append(line.data(), line.data() + line.size());
+    dest.push_back('\n');
   }
 
   std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<Formatter>(json_); }
@@ -48,11 +62,37 @@ class Formatter final : public spdlog::formatter {
   bool json_;
 };
 
+// Standard error, one write(2) per line, formatted before the lock that keeps lines whole:
+// spdlog's console sinks format, fwrite and fflush under one process-wide mutex, which the
+// threads serving webhooks queued for (every webhook and delivery logs a line).
+class StderrSink final : public spdlog::sinks::sink {
+ public:
+  void log(const spdlog::details::log_msg& msg) override {
+    thread_local spdlog::memory_buf_t line;
+    line.clear();
+    formatter_->format(msg, line);
+    std::lock_guard lock(mutex_);
+    for (std::size_t at = 0; at < line.size();) {
+      auto n = ::write(STDERR_FILENO, line.data() + at, line.size() - at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // nowhere to report it
+      at += static_cast<std::size_t>(n);
+    }
+  }
+  void flush() override {}
+  void set_pattern(const std::string&) override {}
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override { formatter_ = std::move(formatter); }
+
+ private:
+  std::unique_ptr<spdlog::formatter> formatter_;
+  std::mutex mutex_;
+};
+
 }  // namespace
 
 void setup(const std::string& level, const std::string& format, bool unredacted) {
   g_unredacted = unredacted;
-  auto logger = spdlog::stderr_color_mt("infinity-sms");
+  auto logger = std::make_shared<spdlog::logger>("infinity-sms", std::make_shared<StderrSink>());
   logger->set_formatter(std::make_unique<Formatter>(format == "json"));
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));

@@ -1,7 +1,7 @@
 // infinity-sms-bench: starts fake Twilio and Infinity upstreams that answer at once, a bare
 // cpp-httplib handler and `infinity-sms serve` on loopback, runs each scenario against them and
 // prints one table (README, "Performance"). Usage: infinity-sms-bench [--quick]
-// (also: infinity-sms-bench send PORT N TOKEN, the load of scripts/profile).
+// (also: `send` and `fakes`, for scripts/profile: see main).
 #include <httplib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -97,21 +97,26 @@ bool ready(int port) {
 
 // A running `serve` wired to the fakes, its configuration changed by `patch` (a JSON merge
 // patch), keeping its data in `data_dir` (a fresh directory when empty).
+// serve's configuration for the fakes.
+json config_for(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf) {
+  return {
+      {"twilio", {{"account", {{"sid", tw.account_sid()}, {"authToken", tw.auth_token()}}}, {"apiBaseUrl", tw.url()}}},
+      {"avaya",
+       {{"host", inf.url()},
+        {"accountId", inf.account_id()},
+        {"clientId", inf.client_id()},
+        {"clientSecret", inf.client_secret()},
+        {"connectorId", inf.connector_id()},
+        {"webhookSecret", kWebhookSecret}}},
+      {"server", {{"adminToken", "bench-admin-token"}}},
+      {"relay", {{"retryInitial", "1s"}, {"retryMax", "30s"}}},
+  };
+}
+
 struct Serve {
   Serve(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, const json& patch = json::object(), std::string data_dir = "")
       : data(data_dir.empty() ? dir.file("data") : std::move(data_dir)) {
-    json cfg = {
-        {"twilio", {{"account", {{"sid", tw.account_sid()}, {"authToken", tw.auth_token()}}}, {"apiBaseUrl", tw.url()}}},
-        {"avaya",
-         {{"host", inf.url()},
-          {"accountId", inf.account_id()},
-          {"clientId", inf.client_id()},
-          {"clientSecret", inf.client_secret()},
-          {"connectorId", inf.connector_id()},
-          {"webhookSecret", kWebhookSecret}}},
-        {"server", {{"adminToken", "bench-admin-token"}}},
-        {"relay", {{"retryInitial", "1s"}, {"retryMax", "30s"}}},
-    };
+    json cfg = config_for(tw, inf);
     cfg.merge_patch(patch);
     std::ofstream(dir.file("config.json")) << cfg.dump();
     start = clock_type::now();
@@ -294,6 +299,16 @@ int main(int argc, char** argv) {
     });
     std::fprintf(stderr, "sent %lld, %lld answered 200\n", static_cast<long long>(r.sent), static_cast<long long>(r.ok));
     return r.ok == r.sent ? 0 : 1;
+  }
+  // fakes: fake Twilio and Infinity until stdin closes, after printing serve's configuration
+  // for them (scripts/profile).
+  if (argc == 2 && std::strcmp(argv[1], "fakes") == 0) {
+    fakes::FakeTwilio tw;
+    fakes::FakeInfinity inf;
+    std::cout << config_for(tw, inf).dump() << std::endl;
+    while (std::cin.get() != EOF) {
+    }
+    return 0;
   }
   bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   const auto seconds = quick ? 2000ms : 5000ms;
