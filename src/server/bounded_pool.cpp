@@ -76,4 +76,9 @@ void BoundedPool::shutdown() {
 
 bool BoundedPool::over_capacity() { return tl_over_capacity; }
 
+bool BoundedPool::has_waiting() {
+  std::lock_guard lock(workers_.mutex);
+  return !workers_.waiting.empty();
+}
+
 }  // namespace sms::server

@@ -30,6 +30,8 @@ class BoundedPool : public httplib::TaskQueue {
 
   // True while the calling thread serves a connection the pool had no room for.
   static bool over_capacity();
+  // True while an admitted connection waits for a worker.
+  bool has_waiting();
 
  private:
   // Threads taking tasks from one queue; `limit` bounds tasks running or waiting.

@@ -22,7 +22,9 @@ namespace {
 // Requests one keep-alive connection may carry before the server closes it (cpp-httplib's
 // default, 5, made clients reconnect every fifth webhook: an accept, a hand-over to a worker
 // thread and a TCP handshake that cost ~6% of serve's CPU per webhook). Bounded, as in nginx,
-// so that long-lived connections from a load balancer are still spread over instances.
+// so that long-lived connections from a load balancer are still spread over instances. While
+// a connection waits for a worker, responses ask their clients to close instead (see
+// install()), so that kept-alive connections cannot hold every worker for long.
 constexpr std::size_t kRequestsPerConnection = 1000;
 
 // A client-supplied X-Request-Id is kept when it is short and harmless, so ids can be traced
@@ -106,6 +108,7 @@ struct HttpServer::Impl {
   std::unique_ptr<httplib::Server> owned_server;
   httplib::Server& server;
   std::atomic<int> listen_fd{-1};
+  std::atomic<BoundedPool*> pool{nullptr};
   std::atomic<bool> started{false}, stopping{false}, finished{false};
 
   // Runs the router for one request whose body has been read.
@@ -142,7 +145,11 @@ struct HttpServer::Impl {
   void install() {
     auto threads = static_cast<std::size_t>(options.threads);
     auto admitted = static_cast<std::size_t>(options.max_connections);
-    server.new_task_queue = [threads, admitted] { return new BoundedPool(threads, admitted); };
+    server.new_task_queue = [this, threads, admitted] {
+      auto* p = new BoundedPool(threads, admitted);
+      pool = p;
+      return p;
+    };
     server.set_socket_options([this](socket_t fd) {
       int yes = 1;
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
@@ -165,6 +172,9 @@ struct HttpServer::Impl {
       mutable_req.set_header("X-Start-Ns", std::to_string(
           std::chrono::steady_clock::now().time_since_epoch().count()));
       res.set_header("X-Request-Id", req.get_header_value("X-Request-Id"));
+      // Hand the worker on to a connection that waits for one (clients close on this header;
+      // cpp-httplib itself would keep serving this connection).
+      if (auto* p = pool.load(); !refused && p && p->has_waiting()) res.set_header("Connection", "close");
       if (!refused) return httplib::Server::HandlerResponse::Unhandled;
       apply(*refused, res);
       return httplib::Server::HandlerResponse::Handled;
@@ -261,6 +271,7 @@ Result<int> HttpServer::bind() {
 void HttpServer::run() {
   impl_->started = true;
   if (!impl_->stopping) impl_->server.listen_after_bind();
+  impl_->pool = nullptr;  // deleted by cpp-httplib when listening ends
   impl_->finished = true;
 }
 

@@ -264,3 +264,39 @@ TEST_CASE("slow and idle clients cannot starve the webhook listener", "[serve][s
   CHECK(answer.find("200 OK") != std::string::npos);
   CHECK(std::chrono::steady_clock::now() - t0 < 4s);  // closed by the server, not by our timeout
 }
+
+TEST_CASE("kept-alive connections hand their worker on to a waiting connection", "[serve][limits]") {
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  auto cfg = fake_config(tw, inf);
+  cfg["server"]["threads"] = 2;
+  Serve s(cfg);
+
+  // Two clients keep both workers busy with a request every 10 ms on kept-alive connections.
+  std::atomic<bool> stop{false};
+  std::atomic<int> busy_answers{0};
+  std::vector<std::thread> busy;
+  for (int i = 0; i < 2; ++i)
+    busy.emplace_back([&] {
+      httplib::Client c("127.0.0.1", s.port);
+      c.set_keep_alive(true);
+      while (!stop) {
+        if (auto r = c.Get("/api/health"); r && r->status == 200) ++busy_answers;
+        std::this_thread::sleep_for(10ms);
+      }
+    });
+  while (busy_answers < 10) std::this_thread::sleep_for(5ms);
+
+  // A third connection waits for a worker only until a busy client's next answer, which asks it
+  // to close: not until a kept-alive connection has carried its 1,000 requests or gone idle.
+  RawConnection waiting(s.port);
+  auto t0 = std::chrono::steady_clock::now();
+  waiting.send("GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto answer = waiting.read_all(5s);
+  auto waited = std::chrono::steady_clock::now() - t0;
+  stop = true;
+  for (auto& t : busy) t.join();
+  CHECK(answer.find("200 OK") != std::string::npos);
+  CHECK(waited < 1s);
+  CHECK(busy_answers > 10);  // the busy clients reconnected and went on
+}
