@@ -26,7 +26,7 @@ nlohmann::json to_json(const store::Message& m) {
           {"providerId", m.provider_id},
           {"providerCode", m.provider_code},
           {"lastError", m.last_error},
-          {"payload", m.payload}};
+          {"payload", nlohmann::json::parse(m.payload, nullptr, false)}};
 }
 
 // Opens the outbox `serve` uses (store.url, else server.dataDir or --data-dir); safe while serve runs.

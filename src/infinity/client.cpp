@@ -57,7 +57,7 @@ Client::Client(SendOptions options, std::shared_ptr<TokenProvider> tokens, http:
 
 Client::~Client() = default;
 
-Result<nlohmann::json> Client::send_message(const nlohmann::json& message) {
+Result<nlohmann::json> Client::send_message(const std::string& body) {
   if (!impl_->http) {
     auto c = http::Client::create(impl_->options.base_url, impl_->timeouts);
     if (!c) return std::unexpected(c.error());
@@ -65,7 +65,6 @@ Result<nlohmann::json> Client::send_message(const nlohmann::json& message) {
   }
   auto token = impl_->tokens->get();
   if (!token) return std::unexpected(token.error());
-  const auto body = message.dump();
   auto r = impl_->post(body, token->access_token);
   if (r && r->status == 401) {  // the token was revoked or expired early: one fresh token, one retry
     token = impl_->tokens->refresh_after_401(token->access_token);

@@ -125,20 +125,26 @@ struct Relay::Impl {
     if (m.direction == Direction::inbound) {
       if (c.avaya_mock()) {
         spdlog::info("sent to Infinity (mock): message {} {}", m.id, m.source_id);
-        spdlog::debug("mock Infinity message {}: text {}", m.id, log::text(m.payload.value("/body/text"_json_pointer, std::string())));
+        if (spdlog::should_log(spdlog::level::debug)) {
+          auto payload = nlohmann::json::parse(m.payload, nullptr, false);
+          spdlog::debug("mock Infinity message {}: text {}", m.id,
+                        log::text(payload.is_object() ? payload.value("/body/text"_json_pointer, std::string()) : ""));
+        }
         return "mock";
       }
       auto r = clients.infinity->send_message(m.payload);
       if (!r) return std::unexpected(r.error());
       return r->contains("messageId") && (*r)["messageId"].is_string() ? (*r)["messageId"].get<std::string>() : "";
     }
+    auto payload = nlohmann::json::parse(m.payload, nullptr, false);
+    if (!payload.is_object()) payload = nlohmann::json::object();  // sent as is: Twilio refuses it
     if (c.twilio_mock()) {
-      spdlog::info("sent to Twilio (mock): message {} to {}", m.id, log::phone(m.payload.value("to", "")));
-      spdlog::debug("mock Twilio message {}: text {}", m.id, log::text(m.payload.value("body", "")));
+      spdlog::info("sent to Twilio (mock): message {} to {}", m.id, log::phone(payload.value("to", "")));
+      spdlog::debug("mock Twilio message {}: text {}", m.id, log::text(payload.value("body", "")));
       return "mock";
     }
-    twilio::OutgoingSms sms{m.payload.value("from", ""), m.payload.value("to", ""), m.payload.value("body", ""), {},
-                            m.payload.value("statusCallback", "")};
+    twilio::OutgoingSms sms{payload.value("from", ""), payload.value("to", ""), payload.value("body", ""), {},
+                            payload.value("statusCallback", "")};
     auto r = clients.twilio->send(sms);
     if (!r) return std::unexpected(r.error());
     auto parts = text::segments(sms.body);

@@ -64,7 +64,7 @@ Message read_message(const Rows& r, int row) {
   m.state = parse_state(r.text(row, 2)).value_or(State::queued);
   m.conversation = r.text(row, 3);
   m.source_id = r.text(row, 4);
-  m.payload = nlohmann::json::parse(r.text(row, 5), nullptr, false);
+  m.payload = r.text(row, 5);
   m.attempts = static_cast<int>(r.integer(row, 6));
   m.created_ms = r.integer(row, 7);
   m.updated_ms = r.integer(row, 8);

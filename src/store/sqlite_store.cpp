@@ -78,7 +78,7 @@ Message read_message(const Statement& s) {
   m.state = parse_state(s.text(2)).value_or(State::queued);
   m.conversation = s.text(3);
   m.source_id = s.text(4);
-  m.payload = nlohmann::json::parse(s.text(5), nullptr, false);
+  m.payload = s.text(5);
   m.attempts = static_cast<int>(s.integer(6));
   m.created_ms = s.integer(7);
   m.updated_ms = s.integer(8);

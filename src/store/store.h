@@ -43,7 +43,7 @@ struct Message {
   State state = State::queued;
   std::string conversation;
   std::string source_id;
-  nlohmann::json payload;
+  std::string payload;  // the NewMessage's payload as JSON text, sent as it is to Infinity
   int attempts = 0;
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;

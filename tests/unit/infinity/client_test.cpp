@@ -71,7 +71,7 @@ TEST_CASE("Send Message: exact body, 401 refresh, 404 fallback, problem details"
   auto p = provider(f);
   infinity::Client c({f.url(), f.account_id(), std::string(infinity::kSampleSendPath)}, p, {300ms, 300ms, 300ms});
   nlohmann::json body = {{"connectorId", f.connector_id()}, {"channel", "text"}, {"body", {{"text", "hi"}}}};
-  auto r = c.send_message(body);
+  auto r = c.send_message(body.dump());
   REQUIRE(r);
   CHECK(r->contains("messageId"));
   REQUIRE(f.messages().size() == 1);
@@ -79,13 +79,13 @@ TEST_CASE("Send Message: exact body, 401 refresh, 404 fallback, problem details"
   CHECK(f.messages()[0].path == "/api/digital/messaging/v1/accounts/" + f.account_id() + "/messages");
 
   f.revoke_tokens();  // the next call gets 401, refreshes once and succeeds
-  REQUIRE(c.send_message(body));
+  REQUIRE(c.send_message(body.dump()));
   CHECK(f.tokens_issued() == 2);
 
   f.set_account_path_enabled(false);
-  REQUIRE(c.send_message(body));
+  REQUIRE(c.send_message(body.dump()));
   CHECK(f.messages().back().path == "/api/digital/messaging/v1/messages");
-  REQUIRE(c.send_message(body));
+  REQUIRE(c.send_message(body.dump()));
   CHECK(f.count("/api/digital/messaging/v1/accounts") == 4);  // 2 ok, 1 revoked, 1 404; then it stuck
 
   fakes::Failure bad;
@@ -94,7 +94,7 @@ TEST_CASE("Send Message: exact body, 401 refresh, 404 fallback, problem details"
   bad.body = R"({"type":"https://x/constraint-violation","title":"Constraint Violation","status":400,
                  "violations":[{"field":"channel","message":"invalid channel","code":20006}]})";
   f.inject(bad);
-  auto e = c.send_message(body);
+  auto e = c.send_message(body.dump());
   REQUIRE_FALSE(e);
   CHECK(e.error().kind == ErrorKind::permanent);
   CHECK(e.error().provider_code == "Constraint Violation");
@@ -104,7 +104,7 @@ TEST_CASE("Send Message: exact body, 401 refresh, 404 fallback, problem details"
   busy.status = 429;
   busy.headers = {{"Retry-After", "1"}};
   f.inject(busy);
-  e = c.send_message(body);
+  e = c.send_message(body.dump());
   CHECK(e.error().kind == ErrorKind::retryable);
   CHECK(e.error().retry_after == std::chrono::milliseconds(1000));
 
@@ -112,5 +112,5 @@ TEST_CASE("Send Message: exact body, 401 refresh, 404 fallback, problem details"
   slow.kind = fakes::Failure::Kind::timeout;
   slow.delay = 1s;
   f.inject(slow);
-  CHECK(c.send_message(body).error().kind == ErrorKind::timeout);
+  CHECK(c.send_message(body.dump()).error().kind == ErrorKind::timeout);
 }

@@ -12,6 +12,7 @@
 
 using namespace sms;
 using namespace sms::store;
+using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
@@ -48,7 +49,7 @@ TEST_CASE("instances sharing a database never claim a message twice and keep eac
         REQUIRE(batch);
         {
           std::lock_guard lock(mutex);
-          for (const auto& m : *batch) claimed[m.conversation].push_back(m.payload["seq"].get<int>());
+          for (const auto& m : *batch) claimed[m.conversation].push_back(json::parse(m.payload)["seq"].get<int>());
         }
         for (const auto& m : *batch) {
           REQUIRE(s.mark_sent(m.id, "SM" + std::to_string(m.id)));
@@ -76,9 +77,9 @@ TEST_CASE("a dead instance's claim returns to the pool when its lease runs out, 
   std::this_thread::sleep_for(350ms);
   auto again = *survivor->claim_due(Direction::inbound, unix_ms_now(), 10);
   REQUIRE(again.size() == 1);
-  CHECK(again[0].payload["seq"] == 1);
+  CHECK(json::parse(again[0].payload)["seq"] == 1);
   REQUIRE(survivor->mark_sent(again[0].id, "SM1"));
-  CHECK(survivor->claim_due(Direction::inbound, unix_ms_now(), 10)->at(0).payload["seq"] == 2);
+  CHECK(json::parse(survivor->claim_due(Direction::inbound, unix_ms_now(), 10)->at(0).payload)["seq"] == 2);
 }
 
 TEST_CASE("instances starting together on an empty database migrate it once") {
@@ -137,7 +138,7 @@ TEST_CASE("while the database is unreachable webhooks go to the local spool, and
   for (;;) {
     auto batch = *(*s)->claim_due(Direction::inbound, unix_ms_now(), 10);
     if (batch.empty()) break;
-    order.push_back(batch.at(0).payload["seq"]);
+    order.push_back(json::parse(batch.at(0).payload)["seq"]);
     REQUIRE((*s)->mark_sent(batch[0].id, "SM"));
   }
   CHECK(order == std::vector<int>{1, 2, 3, 4});

@@ -58,7 +58,7 @@ NewMessage msg(const std::string& conv, const std::string& text, Direction d = D
 
 std::vector<std::string> texts(const std::vector<Message>& ms) {
   std::vector<std::string> out;
-  for (const auto& m : ms) out.push_back(m.payload["text"]);
+  for (const auto& m : ms) out.push_back(nlohmann::json::parse(m.payload)["text"]);
   return out;
 }
 
