@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <mutex>
+
 namespace sms::store::sqlite {
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -58,9 +60,15 @@ sqlite3* open(const std::filesystem::path& file) {
     if (ec) throw Failure{"cannot create " + dir.string() + ": " + ec.message()};
     fs::permissions(dir, fs::perms::owner_all, ec);
   }
+  // SQLite's allocation statistics take a process-wide mutex at every allocation (~100 per
+  // webhook); nothing reads them. Only settable before SQLite initialises (the first open).
+  static std::once_flag no_memstatus;
+  std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* db = nullptr;
   auto old_mask = ::umask(077);  // the database and its WAL files are created 0600
-  int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  // NOMUTEX: each connection's owner serialises its use (SqliteStore and the spool hold a
+  // mutex around every call), so SQLite's own per-call connection mutex is not needed.
+  int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   ::umask(old_mask);
   try {
     if (rc != SQLITE_OK) throw Failure{db ? sqlite3_errmsg(db) : "cannot open"};

@@ -39,8 +39,9 @@ struct Failure {
 
 void exec(sqlite3* db, const char* sql);
 
-// Opens (creating) a database file shared by threads and processes, in WAL mode with
-// synchronous=FULL (a commit survives power loss): the file 0600, a missing directory 0700.
+// Opens (creating) a database file shared by processes, in WAL mode with synchronous=FULL (a
+// commit survives power loss): the file 0600, a missing directory 0700. The connection must be
+// used by one thread at a time.
 // On failure closes what it opened and throws.
 sqlite3* open(const std::filesystem::path& file);
 
