@@ -24,8 +24,9 @@ BoundedPool::Crew::Crew(std::size_t n, std::size_t limit_, bool over_capacity_)
           std::unique_lock lock(mutex);
           ready.wait(lock, [this] { return stopping || !waiting.empty(); });
           if (waiting.empty()) return;  // stopping with nothing left to serve
-          fn = std::move(waiting.front());
+          fn = std::move(waiting.front().second);
           waiting.pop_front();
+          promised -= promised > 0;
           ++running;
         }
         fn();
@@ -39,7 +40,7 @@ bool BoundedPool::Crew::try_push(std::function<void()>& fn) {
   {
     std::lock_guard lock(mutex);
     if (stopping || running + waiting.size() >= limit) return false;
-    waiting.push_back(std::move(fn));
+    waiting.emplace_back(std::chrono::steady_clock::now(), std::move(fn));
   }
   ready.notify_one();
   return true;
@@ -76,9 +77,13 @@ void BoundedPool::shutdown() {
 
 bool BoundedPool::over_capacity() { return tl_over_capacity; }
 
-bool BoundedPool::has_waiting() {
+bool BoundedPool::hand_on() {
   std::lock_guard lock(workers_.mutex);
-  return !workers_.waiting.empty();
+  auto& w = workers_;
+  if (w.waiting.size() <= w.promised || std::chrono::steady_clock::now() - w.waiting.front().first < kPatience)
+    return false;
+  ++w.promised;
+  return true;
 }
 
 }  // namespace sms::server

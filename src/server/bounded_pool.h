@@ -9,6 +9,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -30,8 +31,12 @@ class BoundedPool : public httplib::TaskQueue {
 
   // True while the calling thread serves a connection the pool had no room for.
   static bool over_capacity();
-  // True while an admitted connection waits for a worker.
-  bool has_waiting();
+  // True when the calling worker should ask its client to close the connection so that the
+  // worker is handed on: a connection has waited for one for kPatience, and no other worker has
+  // been asked for it yet. (A client reconnecting waits briefly too; were that enough, each
+  // close would cause the next, and every request would open a new connection.)
+  bool hand_on();
+  static constexpr auto kPatience = std::chrono::milliseconds(50);
 
  private:
   // Threads taking tasks from one queue; `limit` bounds tasks running or waiting.
@@ -44,8 +49,9 @@ class BoundedPool : public httplib::TaskQueue {
     const bool over_capacity;
     std::mutex mutex;
     std::condition_variable ready;
-    std::deque<std::function<void()>> waiting;
+    std::deque<std::pair<std::chrono::steady_clock::time_point, std::function<void()>>> waiting;  // since when
     std::size_t running = 0;
+    std::size_t promised = 0;  // waiting connections a worker was asked to hand on to
     bool stopping = false;
     std::vector<std::thread> threads;
   };

@@ -25,7 +25,8 @@ namespace {
 // thread and a TCP handshake that cost ~6% of serve's CPU per webhook). Bounded, as in nginx,
 // so that long-lived connections from a load balancer are still spread over instances. While
 // a connection waits for a worker, responses ask their clients to close instead (see
-// install()), so that kept-alive connections cannot hold every worker for long.
+// install() and BoundedPool::hand_on), so that kept-alive connections cannot hold every
+// worker for long.
 constexpr std::size_t kRequestsPerConnection = 1000;
 
 // 16 hex digits from a per-thread generator: a request id only has to be unique enough to find
@@ -183,7 +184,7 @@ struct HttpServer::Impl {
       res.set_header("X-Request-Id", req.get_header_value("X-Request-Id"));
       // Hand the worker on to a connection that waits for one (clients close on this header;
       // cpp-httplib itself would keep serving this connection).
-      if (auto* p = pool.load(); !refused && p && p->has_waiting()) res.set_header("Connection", "close");
+      if (auto* p = pool.load(); !refused && p && p->hand_on()) res.set_header("Connection", "close");
       if (!refused) return httplib::Server::HandlerResponse::Unhandled;
       apply(*refused, res);
       return httplib::Server::HandlerResponse::Handled;
