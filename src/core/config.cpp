@@ -185,10 +185,10 @@ void deep_merge(json& base, const json& patch) {
   }
 }
 
+// Every key of the schema has a value (defaults are merged in), so a missing one is unknown.
 const json& at_key(const json& tree, std::string_view key, T type) {
-  const auto* spec = find_key(key);
   const auto* v = get_dotted(tree, key);
-  if (!spec || !v) throw std::logic_error("unknown config key " + std::string(key));
+  if (!v) throw std::logic_error("unknown config key " + std::string(key));
   bool ok = type == T::boolean   ? v->is_boolean()
             : type == T::integer ? v->is_number_integer()
                                  : v->is_string();
@@ -289,9 +289,10 @@ const nlohmann::json* get_dotted(const nlohmann::json& tree, std::string_view ke
   const json* node = &tree;
   while (true) {
     auto dot = key.find('.');
-    auto name = std::string(key.substr(0, dot));
-    if (!node->is_object() || !node->contains(name)) return nullptr;
-    node = &node->at(name);
+    if (!node->is_object()) return nullptr;
+    auto it = node->find(key.substr(0, dot));  // read on every webhook: no copies of the name
+    if (it == node->end()) return nullptr;
+    node = &*it;
     if (dot == std::string_view::npos) return node;
     key.remove_prefix(dot + 1);
   }
