@@ -1,8 +1,7 @@
 #include "twilio/signature.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
+#include <vector>
 
 #include "core/crypto.h"
 #include "core/form.h"
@@ -11,12 +10,12 @@
 namespace sms::twilio {
 namespace {
 
-// The URL as written, then the same URL with its port removed if it has one, else with the
-// scheme's default port added (userinfo and case as written). Twilio signs the URL as configured
-// in its console, so the one as written usually matches first.
-std::pair<std::string, std::string> port_variants(std::string_view url) {
+// The URL with its port removed if it has one, else with the scheme's default port added
+// (userinfo and case as written); the URL itself when it does not parse. Twilio signs the URL as
+// configured in its console, so the one as written usually matches first.
+std::string other_port(std::string_view url) {
   auto parsed = parse_url(url);
-  if (!parsed) return {std::string(url), std::string(url)};
+  if (!parsed) return std::string(url);
   auto scheme_end = url.find("://") + 3;
   auto authority_end = url.find_first_of("/?#", scheme_end);
   if (authority_end == std::string_view::npos) authority_end = url.size();
@@ -28,10 +27,9 @@ std::pair<std::string, std::string> port_variants(std::string_view url) {
   auto hostport = at == std::string::npos ? authority : authority.substr(at + 1);
   auto colon = hostport.rfind(':');
   bool port_written = colon != std::string::npos && hostport.find(']', colon) == std::string::npos;
-  if (port_written) hostport = hostport.substr(0, colon);
   // A written port is kept exactly as written ("0443" stays "0443"): that is what was signed.
-  if (port_written) return {std::string(url), prefix + userinfo + hostport + rest};
-  return {std::string(url), prefix + userinfo + hostport + ":" + std::to_string(parsed->effective_port()) + rest};
+  if (port_written) return prefix + userinfo + hostport.substr(0, colon) + rest;
+  return prefix + userinfo + hostport + ":" + std::to_string(parsed->effective_port()) + rest;
 }
 
 std::string query_param(std::string_view url, std::string_view name) {
@@ -45,11 +43,14 @@ std::string query_param(std::string_view url, std::string_view name) {
 // What Twilio signs after the URL: each name followed by its value, sorted by name and value in
 // byte order, repeated values once.
 std::string signed_params(const form::Fields& params) {
-  std::map<std::string, std::set<std::string>> sorted;
-  for (const auto& [k, v] : params) sorted[k].insert(v);
+  std::vector<std::pair<std::string_view, std::string_view>> sorted(params.begin(), params.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   std::string data;
-  for (const auto& [k, values] : sorted)
-    for (const auto& v : values) data += k + v;
+  for (const auto& [k, v] : sorted) {
+    data += k;
+    data += v;
+  }
   return data;
 }
 
@@ -75,13 +76,16 @@ bool validate_signature(const std::vector<std::string>& auth_tokens, std::string
   }
   // The JSON-body variant signs the URL alone. The parameters are sorted once for every candidate.
   const auto params_data = body_hash.empty() ? signed_params(params) : std::string();
-  auto [as_written, other_port] = port_variants(url);
   // Stops at the first match: which token or URL form matched is no secret, and each candidate
   // costs an HMAC. The comparison itself stays constant-time.
-  for (const auto& token : auth_tokens)
-    for (const auto* candidate : {&as_written, &other_port})
-      if (crypto::constant_time_equal(sign(token, *candidate, params_data), signature)) return true;
-  return false;
+  auto matches = [&](std::string_view candidate) {
+    for (const auto& token : auth_tokens)
+      if (crypto::constant_time_equal(sign(token, candidate, params_data), signature)) return true;
+    return false;
+  };
+  if (matches(url)) return true;
+  auto other = other_port(url);
+  return other != url && matches(other);
 }
 
 }  // namespace sms::twilio
