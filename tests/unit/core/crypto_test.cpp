@@ -22,6 +22,21 @@ TEST_CASE("HMACs and hashes match the RFC vectors") {
   CHECK(crypto::hex_encode(crypto::sha256("{}")) == "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
 }
 
+TEST_CASE("an HMAC is the same whether its key was used last or not") {
+  // Each thread keeps its context and last key: repeating a key, switching and switching back
+  // (as during a token rotation) must give the same results as the first time.
+  const std::string jefe = "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79";  // RFC 2202 case 2
+  const std::string message = "what do ya want for nothing?";
+  for (int i = 0; i < 2; ++i) {
+    CHECK(crypto::hex_encode(crypto::hmac_sha1("Jefe", message)) == jefe);
+    CHECK(crypto::hex_encode(crypto::hmac_sha1("Jefe", message)) == jefe);
+    CHECK(crypto::hex_encode(crypto::hmac_sha1(std::string(20, '\x0b'), "Hi There")) ==
+          "b617318655057264e28bc0b6fb378c8ef146be00");  // RFC 2202 case 1
+  }
+  CHECK(crypto::hex_encode(crypto::hmac_sha1("", "")) == "fbdb1d1b18aa6c08324b7d64b71fb76370690e1d");
+  CHECK(crypto::hex_encode(crypto::hmac_sha1("Jefe", message)) == jefe);
+}
+
 TEST_CASE("base64 and base64url") {
   CHECK(crypto::base64_encode("") == "");
   CHECK(crypto::base64_encode("f") == "Zg==");
