@@ -25,6 +25,7 @@
 #include "fakes/fake_infinity.h"
 #include "fakes/fake_twilio.h"
 #include "fakes/process.h"
+#include "fakes/serve_config.h"
 #include "fakes/test_database.h"
 #include "infinity/signature.h"
 #include "load.h"
@@ -99,18 +100,10 @@ bool ready(int port) {
 // patch), keeping its data in `data_dir` (a fresh directory when empty).
 // serve's configuration for the fakes.
 json config_for(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf) {
-  return {
-      {"twilio", {{"account", {{"sid", tw.account_sid()}, {"authToken", tw.auth_token()}}}, {"apiBaseUrl", tw.url()}}},
-      {"avaya",
-       {{"host", inf.url()},
-        {"accountId", inf.account_id()},
-        {"clientId", inf.client_id()},
-        {"clientSecret", inf.client_secret()},
-        {"connectorId", inf.connector_id()},
-        {"webhookSecret", kWebhookSecret}}},
-      {"server", {{"adminToken", "bench-admin-token"}}},
-      {"relay", {{"retryInitial", "1s"}, {"retryMax", "30s"}}},
-  };
+  auto cfg = fakes::upstream_config(tw, inf, kWebhookSecret);
+  cfg["server"] = {{"adminToken", "bench-admin-token"}};
+  cfg["relay"] = {{"retryInitial", "1s"}, {"retryMax", "30s"}};
+  return cfg;
 }
 
 struct Serve {

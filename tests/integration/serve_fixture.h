@@ -16,6 +16,7 @@
 #include "fakes/fake_infinity.h"
 #include "fakes/fake_twilio.h"
 #include "fakes/process.h"
+#include "fakes/serve_config.h"
 #include "infinity/signature.h"
 #include "store/store.h"
 #include "twilio/signature.h"
@@ -30,20 +31,10 @@ inline constexpr const char* kAdminToken = "admin-token-integration-1";
 
 // A config file pointing at the fakes; `patch` is merged over it (nested JSON).
 inline json fake_config(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf) {
-  return {
-      {"twilio",
-       {{"account", {{"sid", tw.account_sid()}, {"authToken", tw.auth_token()}}},
-        {"apiBaseUrl", tw.url()}}},
-      {"avaya",
-       {{"host", inf.url()},
-        {"accountId", inf.account_id()},
-        {"clientId", inf.client_id()},
-        {"clientSecret", inf.client_secret()},
-        {"connectorId", inf.connector_id()},
-        {"webhookSecret", kWebhookSecret}}},
-      {"server", {{"adminToken", kAdminToken}}},
-      {"relay", {{"retryInitial", "10ms"}, {"retryMax", "100ms"}, {"upstreamTimeout", "2s"}}},
-  };
+  auto cfg = fakes::upstream_config(tw, inf, kWebhookSecret);
+  cfg["server"] = {{"adminToken", kAdminToken}};
+  cfg["relay"] = {{"retryInitial", "10ms"}, {"retryMax", "100ms"}, {"upstreamTimeout", "2s"}};
+  return cfg;
 }
 
 class Serve {
