@@ -54,9 +54,9 @@ std::vector<Recorded> FakeUpstream::requests() const {
 
 std::size_t FakeUpstream::count(const std::string& prefix) const {
   std::lock_guard lock(mutex_);
-  std::size_t n = 0;
-  for (const auto& r : requests_) n += r.path.rfind(prefix, 0) == 0;
-  return n;
+  auto& c = counted_[prefix];
+  for (; c.scanned < requests_.size(); ++c.scanned) c.matched += requests_[c.scanned].path.rfind(prefix, 0) == 0;
+  return c.matched;
 }
 
 bool FakeUpstream::wait_for(std::size_t n, std::chrono::milliseconds timeout, const std::string& prefix) const {
