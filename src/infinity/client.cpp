@@ -27,6 +27,50 @@ Error classify_error(const http::Response& r) {
   return e;
 }
 
+namespace {
+
+// The answer's top-level "messageId" string, "" when there is none or the answer is not JSON.
+// Infinity echoes the whole message back; reading it as events instead of building it as a
+// document saves most of the cost of parsing it.
+std::string top_level_message_id(const std::string& body) {
+  struct Reader : nlohmann::json_sax<nlohmann::json> {
+    int depth = 0;
+    bool wanted = false;  // the value being read is the top-level messageId
+    std::string id;
+    bool value() {
+      wanted = false;
+      return true;
+    }
+    bool null() override { return value(); }
+    bool boolean(bool) override { return value(); }
+    bool number_integer(number_integer_t) override { return value(); }
+    bool number_unsigned(number_unsigned_t) override { return value(); }
+    bool number_float(number_float_t, const string_t&) override { return value(); }
+    bool binary(binary_t&) override { return value(); }
+    bool string(string_t& s) override {
+      if (wanted) id = s;
+      return value();
+    }
+    bool key(string_t& k) override {
+      wanted = depth == 1 && k == "messageId";
+      return true;
+    }
+    bool start_object(std::size_t) override { return nest(1); }
+    bool end_object() override { return nest(-1); }
+    bool start_array(std::size_t) override { return nest(1); }
+    bool end_array() override { return nest(-1); }
+    bool nest(int by) {
+      depth += by;
+      wanted = false;
+      return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+  } reader;
+  return nlohmann::json::sax_parse(body, &reader) ? reader.id : "";
+}
+
+}  // namespace
+
 struct Client::Impl {
   SendOptions options;
   std::shared_ptr<TokenProvider> tokens;
@@ -57,7 +101,7 @@ Client::Client(SendOptions options, std::shared_ptr<TokenProvider> tokens, http:
 
 Client::~Client() = default;
 
-Result<nlohmann::json> Client::send_message(const std::string& body) {
+Result<std::string> Client::send_message(const std::string& body) {
   if (!impl_->http) {
     auto c = http::Client::create(impl_->options.base_url, impl_->timeouts);
     if (!c) return std::unexpected(c.error());
@@ -79,8 +123,7 @@ Result<nlohmann::json> Client::send_message(const std::string& body) {
   }
   if (!r) return std::unexpected(r.error());
   if (r->status < 200 || r->status >= 300) return std::unexpected(classify_error(*r));
-  auto j = nlohmann::json::parse(r->body, nullptr, false);
-  return j.is_discarded() ? nlohmann::json::object() : j;
+  return top_level_message_id(r->body);
 }
 
 }  // namespace sms::infinity

@@ -36,8 +36,8 @@ class Client {
 
   // POSTs one AsyncMessage with a bearer token. A 401 refreshes the token once and retries once.
   // A 404 on the configured path falls back once to kDocumentedSendPath (and sticks to it).
-  // 2xx → the response JSON ({} if the body is empty or not JSON).
-  Result<nlohmann::json> send_message(const std::string& message_json);
+  // 2xx → the answer's top-level messageId ("" when it has none, or is not JSON).
+  Result<std::string> send_message(const std::string& message_json);
 
  private:
   struct Impl;

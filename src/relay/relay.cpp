@@ -132,9 +132,7 @@ struct Relay::Impl {
         }
         return "mock";
       }
-      auto r = clients.infinity->send_message(m.payload);
-      if (!r) return std::unexpected(r.error());
-      return r->contains("messageId") && (*r)["messageId"].is_string() ? (*r)["messageId"].get<std::string>() : "";
+      return clients.infinity->send_message(m.payload);
     }
     auto payload = nlohmann::json::parse(m.payload, nullptr, false);
     if (!payload.is_object()) payload = nlohmann::json::object();  // sent as is: Twilio refuses it

@@ -70,10 +70,14 @@ TEST_CASE("Send Message: exact body, 401 refresh, 404 fallback, problem details"
   fakes::FakeInfinity f;
   auto p = provider(f);
   infinity::Client c({f.url(), f.account_id(), std::string(infinity::kSampleSendPath)}, p, {300ms, 300ms, 300ms});
-  nlohmann::json body = {{"connectorId", f.connector_id()}, {"channel", "text"}, {"body", {{"text", "hi"}}}};
+  nlohmann::json body = {{"connectorId", f.connector_id()}, {"channel", "text"},
+                         {"body", {{"text", "hi"}, {"messageId", "nested-before"}}},
+                         {"providerMetaData", {{"messageId", "SM1"}}}};
   auto r = c.send_message(body.dump());
   REQUIRE(r);
-  CHECK(r->contains("messageId"));
+  // Infinity's id for the message, the top-level one of the echoed message: not the ones nested
+  // before and after it (the fake answers with the keys sorted).
+  CHECK(*r == "00000000000000000000000001");
   REQUIRE(f.messages().size() == 1);
   CHECK(f.messages()[0].message == body);
   CHECK(f.messages()[0].path == "/api/digital/messaging/v1/accounts/" + f.account_id() + "/messages");
