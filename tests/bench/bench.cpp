@@ -1,7 +1,7 @@
 // infinity-sms-bench: starts fake Twilio and Infinity upstreams that answer at once, a bare
 // cpp-httplib handler and `infinity-sms serve` on loopback, runs each scenario against them and
 // prints one table (README, "Performance"). Usage: infinity-sms-bench [--quick]
-// (also: `send` and `fakes`, for scripts/profile: see main).
+// (also: `send` and `fakes`, to profile serve: see main).
 #include <httplib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -294,7 +294,7 @@ int main(int argc, char** argv) {
     return r.ok == r.sent ? 0 : 1;
   }
   // fakes: fake Twilio and Infinity until stdin closes, after printing serve's configuration
-  // for them (scripts/profile).
+  // for them (to profile serve with real deliveries, e.g. under perf).
   if (argc == 2 && std::strcmp(argv[1], "fakes") == 0) {
     fakes::FakeTwilio tw;
     fakes::FakeInfinity inf;
