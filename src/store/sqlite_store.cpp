@@ -416,9 +416,10 @@ class SqliteStore final : public Store {
         batch_running_ = !pending_.empty();
         if (batch_running_) next = pending_.front();
       }
+      // The next batch starts before this one's callers are woken one by one.
+      if (next) next->signal(&Job::leads);
       for (auto* j : batch)
         if (j != &me) j->signal(&Job::done);
-      if (next) next->signal(&Job::leads);
     }
     if (me.error) return std::unexpected(*me.error);
     return {};
