@@ -133,6 +133,35 @@ CONTRACT_TEST("a conversation queued behind a long backlog of another is claimed
   CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{"b1"});
 }
 
+CONTRACT_TEST("a conversation's head passes on however its messages finish or come back") {
+  TestType backend;
+  auto s = backend.open();
+  auto claim = [&] { return texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)); };
+  using texts_t = std::vector<std::string>;
+  s->enqueue("x", {msg("X", "x1"), msg("X", "x2"), msg("X", "x3")});
+  auto x1 = s->claim_due(Direction::inbound, unix_ms_now(), 10)->at(0);
+  CHECK(claim().empty());  // x1 in flight: x2 waits
+  s->mark_dead(x1.id, kTransient);
+  auto x2 = s->claim_due(Direction::inbound, unix_ms_now(), 10)->at(0);
+  CHECK(texts({x2}) == texts_t{"x2"});
+  CHECK(*s->retry(x1.id) == 1);  // older than the head in flight: the conversation's head again
+  // Only x1, even once x2's lease (shared store) has run out: a conversation has one head.
+  auto lease_later = unix_ms_now() + 2 * std::chrono::milliseconds(kLease).count();
+  CHECK(texts(*s->claim_due(Direction::inbound, lease_later, 10)) == texts_t{"x1"});
+  s->mark_sent(x1.id, "SM-x1");
+  CHECK(claim().empty());  // x2 is still in flight
+  s->mark_sent(x2.id, "SM-x2");
+  CHECK(claim() == texts_t{"x3"});
+
+  s->enqueue("y1", {msg("Y", "y1")});
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto cutoff = unix_ms_now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  s->enqueue("y2", {msg("Y", "y2")});
+  CHECK(*s->expire(Direction::inbound, cutoff) == 1);  // y1, the head
+  CHECK(claim() == texts_t{"y2"});
+}
+
 CONTRACT_TEST("a claim sees what another connection wrote (the outbox CLI, another instance)") {
   TestType backend;
   auto s = backend.open();
