@@ -25,6 +25,17 @@ std::string one_line(std::string_view in) {
   return s;
 }
 
+// Throws unless `rows` is a success.
+void check(PGconn* conn, const Rows& rows) {
+  auto status = PQresultStatus(rows.raw());
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+  // SQLSTATE class 08: connection exception; 57P0x: the server is shutting down or starting.
+  const char* code = rows.raw() ? PQresultErrorField(rows.raw(), PG_DIAG_SQLSTATE) : nullptr;
+  std::string_view state = code ? code : "";
+  bool unreachable = PQstatus(conn) != CONNECTION_OK || state.starts_with("08") || state.starts_with("57P");
+  throw Failure{one_line(PQerrorMessage(conn)), unreachable};
+}
+
 }  // namespace
 
 std::int64_t Rows::affected() const { return to_int(PQcmdTuples(r_.get())); }
@@ -45,20 +56,27 @@ Connection::Connection(const std::string& url) {
 }
 
 Rows Connection::exec(const char* sql, const Params& params) {
+  // Without parameters, PQexec: it also runs several statements (a migration) in one go.
+  if (params.empty()) {
+    Rows rows(PQexec(conn_, sql));
+    check(conn_, rows);
+    return rows;
+  }
+  auto [it, added] = prepared_.try_emplace(sql, "s" + std::to_string(prepared_.size()));
+  if (added) {
+    Rows prepared(PQprepare(conn_, it->second.c_str(), sql, static_cast<int>(params.size()), nullptr));
+    try {
+      check(conn_, prepared);
+    } catch (const Failure&) {
+      prepared_.erase(it);
+      throw;
+    }
+  }
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
-  // Without parameters, PQexec: it also runs several statements (a migration) in one go.
-  Rows rows(params.empty() ? PQexec(conn_, sql)
-                           : PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
-  auto status = PQresultStatus(rows.raw());
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    // SQLSTATE class 08: connection exception; 57P0x: the server is shutting down or starting.
-    const char* code = rows.raw() ? PQresultErrorField(rows.raw(), PG_DIAG_SQLSTATE) : nullptr;
-    std::string_view state = code ? code : "";
-    bool unreachable = PQstatus(conn_) != CONNECTION_OK || state.starts_with("08") || state.starts_with("57P");
-    throw Failure{one_line(PQerrorMessage(conn_)), unreachable};
-  }
+  Rows rows(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
+  check(conn_, rows);
   return rows;
 }
 

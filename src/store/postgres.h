@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace sms::store::postgres {
@@ -43,6 +44,8 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  // A statement with parameters is prepared on its first use on this connection and kept (the
+  // store's statements are few, and each ran parse, analysis and planning at every call).
   Rows exec(const char* sql, const Params& params = {});
   // Whether it can be handed out again: connected, outside a transaction, and the server has
   // not closed it while it sat idle.
@@ -50,6 +53,7 @@ class Connection {
 
  private:
   PGconn* conn_;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL → statement name
 };
 
 class Pool;
