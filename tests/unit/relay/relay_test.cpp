@@ -16,16 +16,49 @@ using store::State;
 
 namespace {
 
+// The SQLite store, counting the relay's claims.
+class CountingStore final : public store::Store {
+ public:
+  explicit CountingStore(std::unique_ptr<store::Store> inner) : s_(std::move(inner)) {}
+  std::atomic<int> claims{0};
+
+  const char* backend() const override { return s_->backend(); }
+  Result<store::Enqueued> enqueue(const std::string& k, const std::vector<store::NewMessage>& m) override { return s_->enqueue(k, m); }
+  Result<std::vector<store::Message>> claim_due(store::Direction d, std::int64_t now, std::size_t limit) override {
+    ++claims;
+    return s_->claim_due(d, now, limit);
+  }
+  Result<void> mark_sent(std::int64_t id, const std::string& p) override { return s_->mark_sent(id, p); }
+  Result<void> mark_retry(std::int64_t id, std::int64_t next, const Error& e) override { return s_->mark_retry(id, next, e); }
+  Result<void> mark_dead(std::int64_t id, const Error& e) override { return s_->mark_dead(id, e); }
+  Result<void> release(const std::vector<std::int64_t>& ids) override { return s_->release(ids); }
+  Result<int> expire(store::Direction d, std::int64_t before) override { return s_->expire(d, before); }
+  Result<bool> record_status(const std::string& p, State st, const std::string& c) override { return s_->record_status(p, st, c); }
+  Result<int> requeue_in_flight() override { return s_->requeue_in_flight(); }
+  Result<std::vector<store::Message>> list(std::optional<State> st, std::size_t n) override { return s_->list(st, n); }
+  Result<std::optional<store::Message>> get(std::int64_t id) override { return s_->get(id); }
+  Result<std::vector<store::Attempt>> attempts(std::int64_t id) override { return s_->attempts(id); }
+  Result<int> retry(std::int64_t id) override { return s_->retry(id); }
+  Result<int> retry_all_dead() override { return s_->retry_all_dead(); }
+  Result<int> purge(std::int64_t before) override { return s_->purge(before); }
+  Result<std::map<State, std::int64_t>> counts() override { return s_->counts(); }
+  Result<std::optional<std::int64_t>> oldest_queued_created_ms() override { return s_->oldest_queued_created_ms(); }
+  Result<void> check_writable() override { return s_->check_writable(); }
+
+ private:
+  std::unique_ptr<store::Store> s_;
+};
+
 struct Rig {
   fakes::TempDir dir;
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;
-  std::unique_ptr<store::Store> db;
+  std::unique_ptr<CountingStore> db;
   std::unique_ptr<config::LiveConfig> live;
   std::unique_ptr<relay::Relay> relay;
 
   explicit Rig(const json& patch = json::object()) {
-    db = std::move(*store::open_sqlite(dir.file("outbox.db")));
+    db = std::make_unique<CountingStore>(std::move(*store::open_sqlite(dir.file("outbox.db"))));
     live = std::make_unique<config::LiveConfig>(config(patch));
     relay = std::make_unique<relay::Relay>(*db, *live);
     REQUIRE(relay->start());
@@ -174,4 +207,42 @@ TEST_CASE("messages older than the age limit expire instead of going out late") 
   std::this_thread::sleep_for(200ms);
   CHECK(r.inf.messages().empty());
   CHECK(r.relay->stats().expired == 1);
+}
+
+TEST_CASE("an idle relay looks at the store once a poll per direction, not once per worker") {
+  Rig r(json{{"relay", {{"concurrency", 8}}}});
+  std::this_thread::sleep_for(300ms);  // started: each worker has looked once
+  int before = r.db->claims;
+  std::this_thread::sleep_for(1s);
+  // Two directions polling every 100 ms: about 20. Every worker polling: about 160.
+  CHECK(r.db->claims - before <= 30);
+  r.inbound("SM1", "+15551230001", "hello");
+  REQUIRE(r.wait_state(State::sent, 1));
+}
+
+TEST_CASE("a due message is noticed while the worker that polled is out delivering") {
+  // Three workers: one delivering (2 s each), one polling, one asleep. When the poller finds a
+  // message and goes to deliver it, the sleeper must take over polling: else a message that is
+  // not announced (a retry that became due) waits for a delivery to finish.
+  Rig r(json{{"relay", {{"concurrency", 3}, {"upstreamTimeout", "5s"}}}});
+  r.inf.set_latency(2s);
+  auto sending = [&] { return (*r.db->counts())[State::sending]; };
+  auto wait_sending = [&](std::int64_t n) {
+    auto deadline = std::chrono::steady_clock::now() + 1500ms;
+    while (sending() < n && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    return sending() >= n;
+  };
+  auto unannounced = [&](const std::string& sid, const std::string& from) {
+    twilio::InboundSms s{sid, "AC1", from, "+15559870002", "x", 0, 1, {}, {}};
+    REQUIRE(r.db->enqueue(relay::dedupe_key(s), relay::inbound_messages(s, *r.live->get(), iso8601_now())));
+  };
+  r.inbound("SM1", "+15551230001", "first");  // announced: a worker takes it at once
+  REQUIRE(wait_sending(1));
+  unannounced("SM2", "+15551230002");  // found by the poller, which goes to deliver it
+  REQUIRE(wait_sending(2));
+  auto t0 = std::chrono::steady_clock::now();
+  unannounced("SM3", "+15551230003");  // only a new poller finds this one before 2 s
+  REQUIRE(wait_sending(3));
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+  r.inf.set_latency(0ms);
 }
