@@ -58,11 +58,10 @@ constexpr const char* kMigrations[] = {
       detail TEXT NOT NULL);
     CREATE INDEX attempts_message ON attempts(message_id, seq);
     )sql",
-    // Conversation heads flagged and indexed by when they are due (see the top of this file).
+    // Conversation heads flagged and indexed by when they are due (see the top of this file);
+    // migrate() flags the existing ones.
     R"sql(
     ALTER TABLE messages ADD COLUMN head BOOLEAN NOT NULL DEFAULT false;
-    UPDATE messages m SET head = true WHERE state IN ('queued','sending') AND id = (SELECT min(id) FROM messages x
-      WHERE x.direction = m.direction AND x.conversation = m.conversation AND x.state IN ('queued','sending'));
     CREATE INDEX messages_due ON messages(direction, next_attempt_ms) WHERE head AND state = 'queued';
     CREATE INDEX messages_lapsed ON messages(direction, lease_until_ms) WHERE head AND state = 'sending';
     )sql",
@@ -147,8 +146,8 @@ class PostgresStore final : public Store {
         c.exec(kMigrations[version]);
         c.exec("INSERT INTO infinity_sms_migrations(version, applied_ms) VALUES($1, $2)", {str(version + 1), str(unix_ms_now())});
       }
-      // Conversations without a head: messages that an instance of schema 1 (which flags none)
-      // queued after the migration above, while instances were being upgraded.
+      // Conversations without a head: all of them right after the migration to schema 2, and
+      // those whose messages an instance still on schema 1 (which flags none) queued since.
       c.exec("UPDATE messages m SET head = true WHERE NOT head AND state IN ('queued','sending') AND id = (SELECT min(id) FROM "
              "messages x WHERE x.direction = m.direction AND x.conversation = m.conversation AND x.state IN ('queued','sending')) "
              "AND NOT EXISTS (SELECT 1 FROM messages h WHERE h.direction = m.direction AND h.conversation = m.conversation AND h.head)");

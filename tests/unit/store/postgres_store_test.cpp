@@ -26,6 +26,12 @@ std::unique_ptr<Store> instance(const fakes::TestDatabase& db, std::chrono::mill
 
 NewMessage msg(const std::string& conv, int seq) { return {Direction::inbound, conv, "src", {{"seq", seq}}}; }
 
+std::vector<int> read_seqs(const std::vector<Message>& ms) {
+  std::vector<int> out;
+  for (const auto& m : ms) out.push_back(json::parse(m.payload)["seq"].get<int>());
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("instances sharing a database never claim a message twice and keep each conversation's order") {
@@ -131,18 +137,26 @@ TEST_CASE("a message queued while its conversation's head finishes elsewhere bec
   CHECK(json::parse(next[0].payload)["seq"] == 2);
 }
 
-TEST_CASE("messages an instance of the previous schema queued unflagged are claimed after the next start") {
+TEST_CASE("a schema-1 database is upgraded with its backlog, and what older instances queue is flagged at the next start") {
   fakes::TestDatabase db;
   { auto s = instance(db); }
-  // What an instance not yet upgraded writes: no head flag.
-  db.exec("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, updated_ms, next_attempt_ms) "
-          "VALUES ('inbound', 'queued', 'A', 'src', '{\"seq\":1}', 0, 0, 0), ('inbound', 'queued', 'A', 'src', '{\"seq\":2}', 0, 0, 0)");
-  auto s = instance(db);
-  auto batch = *s->claim_due(Direction::inbound, unix_ms_now(), 10);
-  REQUIRE(batch.size() == 1);
-  CHECK(json::parse(batch[0].payload)["seq"] == 1);
-  REQUIRE(s->mark_sent(batch[0].id, "SM1"));
-  CHECK(json::parse(s->claim_due(Direction::inbound, unix_ms_now(), 10)->at(0).payload)["seq"] == 2);
+  auto queue = [&](const std::string& conversation, int seq) {
+    db.exec("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, updated_ms, next_attempt_ms) "
+            "VALUES ('inbound', 'queued', '" + conversation + "', 'src', '{\"seq\":" + std::to_string(seq) + "}', 0, 0, 0)");
+  };
+  // Back to schema 1 (no head flags), with a backlog queued by an instance of that version.
+  db.exec("ALTER TABLE messages DROP COLUMN head; DELETE FROM infinity_sms_migrations WHERE version = 2");
+  queue("A", 1);
+  queue("A", 2);
+  auto s = instance(db);  // migrates
+  auto claim = [&](Store& st) { return read_seqs(*st.claim_due(Direction::inbound, unix_ms_now(), 10)); };
+  auto a1 = s->claim_due(Direction::inbound, unix_ms_now(), 10);
+  REQUIRE(a1->size() == 1);
+  CHECK(json::parse(a1->at(0).payload)["seq"] == 1);
+  REQUIRE(s->mark_sent(a1->at(0).id, "SM1"));
+  CHECK(claim(*s) == std::vector<int>{2});
+  queue("B", 1);  // an instance still on schema 1, during the upgrade
+  CHECK(claim(*instance(db)) == std::vector<int>{1});  // the next start flags it
 }
 
 TEST_CASE("a dead instance's claim returns to the pool when its lease runs out, still first in its conversation") {
