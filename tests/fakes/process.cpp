@@ -93,23 +93,31 @@ Child::Child(const std::vector<std::string>& args, const std::map<std::string, s
              const std::string& program) {
   int p[2];
   if (pipe2(p, O_CLOEXEC)) throw std::runtime_error("pipe failed");
+  fcntl(p[0], F_SETPIPE_SZ, 1 << 20);  // room for what the child logs while the reader pauses
   int devnull = open("/dev/null", O_RDONLY);
   pid_ = spawn(args, env, devnull, p[1], p[1], program.c_str());
   close(devnull);
   close(p[1]);
   fd_ = p[0];
+  // Reads what has accumulated every 5 ms, like a log shipper, rather than waking for each line:
+  // a serve under load logs two lines per webhook, and waking this thread for each cost serve
+  // 7-19 us of CPU per webhook in the benchmark (the wake-ups), on the 2 cores it shares with
+  // this process.
   reader_ = std::thread([this] {
-    char chunk[8192];
+    char chunk[65536];
     while (true) {
       auto n = read(fd_, chunk, sizeof chunk);
-      std::lock_guard lock(mutex_);
-      if (n <= 0) {
-        eof_ = true;
+      {
+        std::lock_guard lock(mutex_);
+        if (n <= 0) {
+          eof_ = true;
+          grew_.notify_all();
+          return;
+        }
+        buffer_.append(chunk, static_cast<std::size_t>(n));
         grew_.notify_all();
-        return;
       }
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-      grew_.notify_all();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
 }
