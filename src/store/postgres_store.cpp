@@ -115,15 +115,40 @@ void promote(Connection& c, const std::string& direction, const std::string& con
          {direction, conversation});
 }
 
-// The conversations of the messages `select` returns (direction, conversation: any others are
-// ignored), each locked, in lock order.
+// The conversations of the messages `select` returns (direction, conversation: any other
+// columns are ignored), in lock order.
 using Conversations = std::set<std::pair<std::string, std::string>>;
-Conversations lock_conversations_of(Connection& c, const char* select, const postgres::Params& params) {
+Conversations conversations_of(Connection& c, const char* select, const postgres::Params& params) {
   auto r = c.exec(select, params);
   Conversations out;
   for (int i = 0; i < r.size(); ++i) out.emplace(r.text(i, 0), r.text(i, 1));
+  return out;
+}
+
+// The same, each locked.
+Conversations lock_conversations_of(Connection& c, const char* select, const postgres::Params& params) {
+  auto out = conversations_of(c, select, params);
   for (const auto& [d, conversation] : out) lock_conversation(c, d, conversation);
   return out;
+}
+
+// Runs `change(direction, conversation)` with the conversation locked, for each conversation of
+// the messages `select` returns, in transactions of up to 50 conversations: a change that reaches
+// thousands of them (an expiry after a long outage) then holds no conversation's lock for long,
+// and webhooks for that conversation wait for it. Returns the sum of what `change` returns.
+template <class Change>
+int in_locked_batches(Connection& c, const char* select, const postgres::Params& params, Change change) {
+  auto all = conversations_of(c, select, params);
+  int total = 0;
+  for (auto it = all.begin(); it != all.end();) {
+    Transaction tx(c);
+    for (int n = 0; n < 50 && it != all.end(); ++n, ++it) {
+      lock_conversation(c, it->first, it->second);
+      total += change(it->first, it->second);
+    }
+    tx.commit();
+  }
+  return total;
 }
 
 class PostgresStore final : public Store {
@@ -226,24 +251,19 @@ class PostgresStore final : public Store {
 
   Result<int> expire(Direction d, std::int64_t created_before_ms) override {
     return run([&](Connection& c) {
-      Transaction tx(c);
-      auto conversations = lock_conversations_of(
+      // One conversation at a time, locked (a message an operator requeued meanwhile in another
+      // conversation waits for the next expiry).
+      return in_locked_batches(
           c, "SELECT DISTINCT direction, conversation FROM messages WHERE direction = $1 AND state = 'queued' AND created_ms < $2",
-          {to_string(d), str(created_before_ms)});
-      int expired = 0;
-      // One conversation at a time: only those locked (a message an operator requeued meanwhile
-      // waits for the next expiry).
-      for (const auto& [direction, conversation] : conversations) {
-        auto r = c.exec("WITH e AS (UPDATE messages SET state = 'expired', head = false, updated_ms = $4 WHERE direction = $1 AND "
-                        "conversation = $2 AND state = 'queued' AND created_ms < $3 RETURNING id)"
-                        " INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, $4, 'expired', "
-                        "'older than the age limit' FROM e",
-                        {direction, conversation, str(created_before_ms), str(unix_ms_now())});
-        expired += static_cast<int>(r.affected());
-        promote(c, direction, conversation);
-      }
-      tx.commit();
-      return expired;
+          {to_string(d), str(created_before_ms)}, [&](const std::string& direction, const std::string& conversation) {
+            auto r = c.exec("WITH e AS (UPDATE messages SET state = 'expired', head = false, updated_ms = $4 WHERE direction = $1 AND "
+                            "conversation = $2 AND state = 'queued' AND created_ms < $3 RETURNING id)"
+                            " INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, $4, 'expired', "
+                            "'older than the age limit' FROM e",
+                            {direction, conversation, str(created_before_ms), str(unix_ms_now())});
+            promote(c, direction, conversation);
+            return static_cast<int>(r.affected());
+          });
     });
   }
 
@@ -376,23 +396,19 @@ class PostgresStore final : public Store {
 
   Result<int> requeue(const std::string& where, std::int64_t id) {
     return run([&](Connection& c) {
-      Transaction tx(c);
       auto finished = " AND state IN ('dead','failed','expired')";
-      auto conversations =
-          lock_conversations_of(c, ("SELECT DISTINCT direction, conversation FROM messages WHERE " + where + finished).c_str(), {str(id)});
-      int requeued = 0;
-      for (const auto& [direction, conversation] : conversations) {
-        // The old provider id goes: a late status callback for the old send must not move the retry.
-        auto r = c.exec(("UPDATE messages SET state = 'queued', next_attempt_ms = $2, updated_ms = $2, provider_id = '', "
-                         "lease_until_ms = 0 WHERE direction = $3 AND conversation = $4 AND " + where + finished).c_str(),
-                        {str(id), str(unix_ms_now()), direction, conversation});
-        requeued += static_cast<int>(r.affected());
-        // A requeued message older than the head becomes the head.
-        c.exec("UPDATE messages SET head = false WHERE direction = $1 AND conversation = $2 AND head", {direction, conversation});
-        promote(c, direction, conversation);
-      }
-      tx.commit();
-      return requeued;
+      auto update = "UPDATE messages SET state = 'queued', next_attempt_ms = $2, updated_ms = $2, provider_id = '', "
+                    "lease_until_ms = 0 WHERE direction = $3 AND conversation = $4 AND " + where + finished;
+      return in_locked_batches(
+          c, ("SELECT DISTINCT direction, conversation FROM messages WHERE " + where + finished).c_str(), {str(id)},
+          [&](const std::string& direction, const std::string& conversation) {
+            // The old provider id goes: a late status callback for the old send must not move the retry.
+            auto r = c.exec(update.c_str(), {str(id), str(unix_ms_now()), direction, conversation});
+            // A requeued message older than the head becomes the head.
+            c.exec("UPDATE messages SET head = false WHERE direction = $1 AND conversation = $2 AND head", {direction, conversation});
+            promote(c, direction, conversation);
+            return static_cast<int>(r.affected());
+          });
     });
   }
 

@@ -238,3 +238,41 @@ TEST_CASE("while the database is unreachable webhooks go to the local spool, and
   CHECK(order == std::vector<int>{1, 2, 3, 4});
   CHECK(*(*s)->enqueue("k2", {msg("A", 2)}) == Enqueued::duplicate);  // the key moved with it
 }
+
+TEST_CASE("expiry and retry of many conversations go in batches, each conversation passing its head on") {
+  fakes::TestDatabase db;
+  auto s = instance(db);
+  // 120 conversations (three batches), each with a message to expire and one queued after it.
+  db.exec("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, updated_ms, next_attempt_ms, head) "
+          "SELECT 'inbound', 'queued', 'C' || i, 'src', '{\"seq\":1}', 0, 0, 0, true FROM generate_series(1, 120) i");
+  db.exec("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, updated_ms, next_attempt_ms) "
+          "SELECT 'inbound', 'queued', 'C' || i, 'src', '{\"seq\":2}', 1000, 1000, 1000 FROM generate_series(1, 120) i");
+  CHECK(*s->expire(Direction::inbound, 500) == 120);
+  auto due = *s->claim_due(Direction::inbound, unix_ms_now(), 200);
+  REQUIRE(due.size() == 120);
+  for (const auto& m : due) CHECK(json::parse(m.payload)["seq"] == 2);
+  for (const auto& m : due) REQUIRE(s->mark_dead(m.id, Error{ErrorKind::permanent, "gone", 400, "", "", {}}));
+  CHECK(*s->retry_all_dead() == 120);
+  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 200)->size() == 120);
+}
+
+TEST_CASE("a webhook for a conversation being expired waits for one batch of the expiry, not all of it") {
+  fakes::TestDatabase db;
+  auto a = instance(db);
+  auto b = instance(db);
+  db.exec("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, updated_ms, next_attempt_ms, head) "
+          "SELECT 'inbound', 'queued', 'C' || lpad(i::text, 3, '0'), 'src', '{}', 0, 0, 0, true FROM generate_series(1, 300) i");
+  // Expiring a message now takes 10 ms: 3 s for all 300.
+  db.exec("CREATE FUNCTION slow_expiry() RETURNS trigger AS $$ BEGIN IF NEW.state = 'expired' THEN PERFORM pg_sleep(0.01); END IF;"
+          " RETURN NEW; END $$ LANGUAGE plpgsql;"
+          "CREATE TRIGGER slow_expiry BEFORE UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION slow_expiry()");
+  std::thread expiry([&] { CHECK(*a->expire(Direction::inbound, 1) == 300); });
+  std::this_thread::sleep_for(300ms);  // C001, the first locked, is expired by now
+  auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(b->enqueue("k", {msg("C001", 2)}));
+  CHECK(std::chrono::steady_clock::now() - t0 < 1500ms);
+  expiry.join();
+  auto next = *b->claim_due(Direction::inbound, unix_ms_now(), 10);
+  REQUIRE(next.size() == 1);
+  CHECK(json::parse(next[0].payload)["seq"] == 2);
+}
