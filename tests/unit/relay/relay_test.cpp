@@ -214,7 +214,7 @@ TEST_CASE("an idle relay looks at the store once a poll per direction, not once 
   std::this_thread::sleep_for(300ms);  // started: each worker has looked once
   int before = r.db->claims;
   std::this_thread::sleep_for(1s);
-  // Two directions polling every 100 ms: about 20. Every worker polling: about 160.
+  // Two directions polling every 100 ms: about 20 (18 measured). Every worker polling: 62 measured.
   CHECK(r.db->claims - before <= 30);
   r.inbound("SM1", "+15551230001", "hello");
   REQUIRE(r.wait_state(State::sent, 1));
