@@ -199,12 +199,14 @@ class SqliteStore final : public Store {
     return run([&] {
       Transaction tx(*this, Durability::process_crash);
       auto now = unix_ms_now();
-      Statement log(db_, "INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, ?3, 'expired', "
+      auto& log = cached("INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, ?3, 'expired', "
                          "'older than the age limit' FROM messages WHERE direction = ?1 AND state = 'queued' AND created_ms < ?2");
       log.bind(1, to_string(d)).bind(2, created_before_ms).bind(3, now).step();
-      Statement s(db_, "UPDATE messages SET state = 'expired', updated_ms = ?3 WHERE direction = ?1 AND "
+      log.reset();
+      auto& s = cached("UPDATE messages SET state = 'expired', updated_ms = ?3 WHERE direction = ?1 AND "
                        "state = 'queued' AND created_ms < ?2");
       s.bind(1, to_string(d)).bind(2, created_before_ms).bind(3, now).step();
+      s.reset();
       int n = sqlite3_changes(db_);
       tx.commit();
       if (n > 0) heads_known_ = false;
@@ -219,16 +221,18 @@ class SqliteStore final : public Store {
       Transaction tx(*this);
       auto now = unix_ms_now();
       // Only forward: sending/sent may become sent (from sending only), delivered or failed.
-      const char* from = state == State::sent ? "('sending')" : "('sending','sent')";
-      Statement s(db_, std::string("UPDATE messages SET state = ?2, updated_ms = ?3, provider_code = CASE WHEN ?4 <> '' "
-                                   "THEN ?4 ELSE provider_code END WHERE provider_id = ?1 AND state IN ") + from +
-                           " " CHANGED_CONVERSATION ", id");
+#define RECORD_STATUS(FROM)                                                                                     \
+  "UPDATE messages SET state = ?2, updated_ms = ?3, provider_code = CASE WHEN ?4 <> '' THEN ?4 ELSE provider_code " \
+  "END WHERE provider_id = ?1 AND state IN " FROM " " CHANGED_CONVERSATION ", id"
+      auto& s = cached(state == State::sent ? RECORD_STATUS("('sending')") : RECORD_STATUS("('sending','sent')"));
+#undef RECORD_STATUS
       s.bind(1, provider_id).bind(2, to_string(state)).bind(3, now).bind(4, error_code);
       std::vector<std::int64_t> ids;
       while (s.step()) {
         reload_head(s);
         ids.push_back(s.integer(2));
       }
+      s.reset();
       for (auto id : ids) add_attempt(id, now, std::string("status:") + to_string(state), error_code);
       tx.commit();
       return !ids.empty();
