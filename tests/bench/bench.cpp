@@ -282,15 +282,20 @@ int bare_server() {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "bare") == 0) return bare_server();
-  // send PORT N TOKEN [CONNECTIONS]: N signed inbound webhooks over CONNECTIONS (default 4)
-  // keep-alive connections (scripts/profile, or a serve under perf).
-  if ((argc == 5 || argc == 6) && std::strcmp(argv[1], "send") == 0) {
+  // send PORT N TOKEN [CONNECTIONS [RATE [FIRST]]]: N signed inbound webhooks over CONNECTIONS
+  // (default 4) keep-alive connections, as fast as answered or at RATE a second, numbered from
+  // FIRST (scripts/profile, or a serve under perf); prints the ack latency percentiles.
+  if (argc >= 5 && argc <= 8 && std::strcmp(argv[1], "send") == 0) {
     int port = std::atoi(argv[2]);
-    int connections = argc == 6 ? std::atoi(argv[5]) : 4;
-    auto r = bench::run_load({port, connections, 0, 3600s, std::atoll(argv[3])}, [&](std::int64_t i) {
-      return twilio_inbound(port, argv[4], i, "profile");
+    int connections = argc >= 6 ? std::atoi(argv[5]) : 4;
+    double per_second = argc >= 7 ? std::atof(argv[6]) : 0;
+    std::int64_t first = argc >= 8 ? std::atoll(argv[7]) : 0, n = std::atoll(argv[3]);
+    auto r = bench::run_load({port, connections, per_second, 3600s, n}, [&](std::int64_t i) {
+      return twilio_inbound(port, argv[4], first + i, "profile");
     });
-    std::fprintf(stderr, "sent %lld, %lld answered 200\n", static_cast<long long>(r.sent), static_cast<long long>(r.ok));
+    std::fprintf(stderr, "sent %lld, %lld answered 200 in %.2f s; ack p50 / p99 / p99.9: %.2f / %.2f / %.2f ms\n",
+                 static_cast<long long>(r.sent), static_cast<long long>(r.ok), r.seconds, bench::percentile(r.latency_ms, 50),
+                 bench::percentile(r.latency_ms, 99), bench::percentile(r.latency_ms, 99.9));
     return r.ok == r.sent ? 0 : 1;
   }
   // fakes: fake Twilio and Infinity until stdin closes, after printing serve's configuration

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <latch>
 #include <mutex>
 #include <thread>
 
@@ -18,8 +19,10 @@ LoadResult run_load(const LoadOptions& o, const std::function<Request(std::int64
   result.started.resize(static_cast<std::size_t>(capacity));
   std::atomic<std::int64_t> next{0}, ok{0}, failed{0};
   std::mutex merge;
-  const auto t0 = clock::now() + std::chrono::milliseconds(20);
-  const auto deadline = t0 + o.duration;
+  // Each connection is opened (one GET /api/health) before the first request is due, so that
+  // neither connecting nor starting the threads counts as the server's ack latency.
+  std::latch connected(o.connections), go(1);
+  clock::time_point t0, deadline;
   std::vector<std::thread> threads;
   for (int c = 0; c < o.connections; ++c)
     threads.emplace_back([&] {
@@ -27,6 +30,9 @@ LoadResult run_load(const LoadOptions& o, const std::function<Request(std::int64
       client.set_keep_alive(true);
       client.set_tcp_nodelay(true);
       client.set_read_timeout(30, 0);
+      client.Get("/api/health");
+      connected.count_down();
+      go.wait();
       std::vector<double> mine;
       for (;;) {
         auto i = next++;
@@ -35,10 +41,10 @@ LoadResult run_load(const LoadOptions& o, const std::function<Request(std::int64
                                                static_cast<double>(i) * 1e9 / o.rate))
                                     : clock::now();
         if (scheduled >= deadline || (o.rate <= 0 && clock::now() >= deadline)) break;
+        auto req = make(i);  // signed before it is due: the signing is the client's time, not the server's
+        httplib::Headers headers(req.headers.begin(), req.headers.end());
         std::this_thread::sleep_until(scheduled);
         result.started[static_cast<std::size_t>(i)] = scheduled;
-        auto req = make(i);
-        httplib::Headers headers(req.headers.begin(), req.headers.end());
         auto r = client.Post(req.path.c_str(), headers, req.body, req.content_type.c_str());
         if (r && r->status == 200) {
           ++ok;
@@ -50,6 +56,10 @@ LoadResult run_load(const LoadOptions& o, const std::function<Request(std::int64
       std::lock_guard lock(merge);
       result.latency_ms.insert(result.latency_ms.end(), mine.begin(), mine.end());
     });
+  connected.wait();
+  t0 = clock::now();
+  deadline = t0 + o.duration;
+  go.count_down();
   for (auto& t : threads) t.join();
   result.seconds = std::chrono::duration<double>(std::min(clock::now(), deadline) - t0).count();
   result.sent = std::min(next.load(), capacity);
