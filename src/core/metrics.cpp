@@ -84,26 +84,40 @@ void Registry::gauge(const std::string& name, const std::string& help, GaugeRead
 }
 
 void Registry::clear_gauges() {
+  std::lock_guard reading(gauges_mutex_);
   std::lock_guard lock(mutex_);
   std::erase_if(families_, [](const auto& kv) { return kv.second.type == "gauge"; });
 }
 
 std::string Registry::render() const {
-  std::lock_guard lock(mutex_);
-  std::string out;
-  for (const auto& [name, f] : families_) {
-    out += "# HELP " + name + " " + f.help + "\n# TYPE " + name + " " + f.type + "\n";
-    for (const auto& [labels, c] : f.counters) out += name + labels + " " + std::to_string(c->value()) + "\n";
-    for (const auto& [labels, h] : f.histograms) {
-      for (std::size_t i = 0; i < Histogram::kBounds.size(); ++i)
-        out += name + "_bucket" + with_label(labels, "le", number(Histogram::kBounds[i])) + " " +
-               std::to_string(h->cumulative(i)) + "\n";
-      out += name + "_bucket" + with_label(labels, "le", "+Inf") + " " + std::to_string(h->count()) + "\n";
-      out += name + "_sum" + labels + " " + number(h->sum()) + "\n";
-      out += name + "_count" + labels + " " + std::to_string(h->count()) + "\n";
+  std::lock_guard reading(gauges_mutex_);
+  // The gauges are read without mutex_: they may take a while (the outbox's counts scan its
+  // table), and every webhook's counter and histogram are looked up under mutex_.
+  struct Part {
+    std::string name, text;  // text: the family's header, counters and histograms
+    GaugeReader gauge;
+  };
+  std::vector<Part> parts;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [name, f] : families_) {
+      auto& p = parts.emplace_back(Part{name, "# HELP " + name + " " + f.help + "\n# TYPE " + name + " " + f.type + "\n", f.gauge});
+      for (const auto& [labels, c] : f.counters) p.text += name + labels + " " + std::to_string(c->value()) + "\n";
+      for (const auto& [labels, h] : f.histograms) {
+        for (std::size_t i = 0; i < Histogram::kBounds.size(); ++i)
+          p.text += name + "_bucket" + with_label(labels, "le", number(Histogram::kBounds[i])) + " " +
+                    std::to_string(h->cumulative(i)) + "\n";
+        p.text += name + "_bucket" + with_label(labels, "le", "+Inf") + " " + std::to_string(h->count()) + "\n";
+        p.text += name + "_sum" + labels + " " + number(h->sum()) + "\n";
+        p.text += name + "_count" + labels + " " + std::to_string(h->count()) + "\n";
+      }
     }
-    if (f.gauge)
-      for (const auto& [labels, v] : f.gauge()) out += name + render_labels(labels) + " " + number(v) + "\n";
+  }
+  std::string out;
+  for (const auto& p : parts) {
+    out += p.text;
+    if (p.gauge)
+      for (const auto& [labels, v] : p.gauge()) out += p.name + render_labels(labels) + " " + number(v) + "\n";
   }
   return out;
 }

@@ -65,6 +65,8 @@ class Registry {
   Family& family(const std::string& name, const std::string& type, const std::string& help);
 
   mutable std::mutex mutex_;
+  // Held while the gauges are read (not mutex_: see render), so that clear_gauges waits for them.
+  mutable std::mutex gauges_mutex_;
   std::map<std::string, Family> families_;
 };
 
