@@ -87,6 +87,37 @@ TEST_CASE("the SQLite outbox and its directory are private to the service user")
   CHECK((st.st_mode & 0777) == 0700);
 }
 
+TEST_CASE("SQLite: counts and listings do not wait for a commit in progress") {
+  SqliteBackend backend;
+  auto s = backend.open();
+  REQUIRE(s->enqueue("k1", {msg("A", "a1")}));
+  // Another process holds the write lock, so the next enqueue's commit waits for it (holding the
+  // store's writing connection) until it is released, 2 s later.
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(backend.file().c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  std::thread writer([&] { CHECK(s->enqueue("k2", {msg("A", "a2")})); });
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto t0 = std::chrono::steady_clock::now();
+  auto counts = s->counts();
+  auto listed = s->list(std::nullopt, 10);
+  auto oldest = s->oldest_queued_created_ms();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+  REQUIRE(counts);
+  CHECK((*counts)[State::queued] == 1);
+  REQUIRE(listed);
+  CHECK(texts(*listed) == std::vector<std::string>{"a1"});
+  CHECK(oldest);
+  writer.join();
+  release.join();
+  sqlite3_close(other);
+  CHECK((*s->counts())[State::queued] == 2);  // and each read sees every commit made before it
+}
+
 CONTRACT_TEST("claims are FIFO per conversation and never block other conversations") {
   TestType backend;
   auto s = backend.open();
