@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -423,6 +424,28 @@ int main(int argc, char** argv) {
     auto outbox = sms::store::open_sqlite(down.data + "/outbox.db");
     if (outbox) report(fmt::format("one relay claim with {} queued in {} conversations, SQLite", queued, kBacklogConversations), claim_ms(**outbox), "");
     down.stop();
+    // The same store with deliveries blocked, so that the relay stays idle: /metrics counts the
+    // stored messages by state (a scan of the table) at each scrape.
+    Serve idle(tw, inf, kBothBlocked, down.data);  // not ready (no credentials), but answering
+    std::atomic<bool> scraping{true};
+    std::thread scraper([&] {
+      httplib::Client admin("127.0.0.1", idle.admin_port);
+      admin.set_bearer_token_auth("bench-admin-token");
+      while (scraping) {
+        admin.Get("/metrics");
+        for (int i = 0; i < 10 && scraping; ++i) std::this_thread::sleep_for(100ms);
+      }
+    });
+    auto scraped = bench::run_load({idle.port, connections, 1000, seconds}, [&](std::int64_t i) {
+      return twilio_inbound(idle.port, tw.auth_token(), 7'000'000 + i, "scraped");
+    });
+    scraping = false;
+    scraper.join();
+    report(fmt::format("ack latency at 1,000/s with {} stored, /metrics scraped every second: p50 / p99 / p99.9", queued),
+           fmt::format("{:.2f} / {:.2f} / {:.2f} ms", bench::percentile(scraped.latency_ms, 50),
+                       bench::percentile(scraped.latency_ms, 99), bench::percentile(scraped.latency_ms, 99.9)),
+           "");
+    idle.stop();
   }
 
   // 7. The shared PostgreSQL store, when scripts/bench runs under scripts/with-postgres.
