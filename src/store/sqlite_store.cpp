@@ -224,11 +224,12 @@ class SqliteStore final : public Store {
       Transaction tx(*this);
       auto now = unix_ms_now();
       // Only forward: sending/sent may become sent (from sending only), delivered or failed.
-#define RECORD_STATUS(FROM)                                                                                     \
-  "UPDATE messages SET state = ?2, updated_ms = ?3, provider_code = CASE WHEN ?4 <> '' THEN ?4 ELSE provider_code " \
-  "END WHERE provider_id = ?1 AND state IN " FROM " " CHANGED_CONVERSATION ", id"
-      auto& s = cached(state == State::sent ? RECORD_STATUS("('sending')") : RECORD_STATUS("('sending','sent')"));
-#undef RECORD_STATUS
+      auto update = [](const char* from) {
+        return std::string("UPDATE messages SET state = ?2, updated_ms = ?3, provider_code = CASE WHEN ?4 <> '' THEN ?4 "
+                           "ELSE provider_code END WHERE provider_id = ?1 AND state IN ") + from + " " CHANGED_CONVERSATION ", id";
+      };
+      static const std::string from_sending = update("('sending')"), from_sending_or_sent = update("('sending','sent')");
+      auto& s = cached((state == State::sent ? from_sending : from_sending_or_sent).c_str());
       s.bind(1, provider_id).bind(2, to_string(state)).bind(3, now).bind(4, error_code);
       std::vector<std::int64_t> ids;
       while (s.step()) {
