@@ -266,12 +266,17 @@ TEST_CASE("a webhook for a conversation being expired waits for one batch of the
   db.exec("CREATE FUNCTION slow_expiry() RETURNS trigger AS $$ BEGIN IF NEW.state = 'expired' THEN PERFORM pg_sleep(0.01); END IF;"
           " RETURN NEW; END $$ LANGUAGE plpgsql;"
           "CREATE TRIGGER slow_expiry BEFORE UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION slow_expiry()");
-  std::thread expiry([&] { CHECK(*a->expire(Direction::inbound, 1) == 300); });
+  std::thread expiry([&] {
+    auto n = a->expire(Direction::inbound, 1);
+    CHECK((n && *n == 300));
+  });
   std::this_thread::sleep_for(300ms);  // C001, the first locked, is expired by now
   auto t0 = std::chrono::steady_clock::now();
-  REQUIRE(b->enqueue("k", {msg("C001", 2)}));
-  CHECK(std::chrono::steady_clock::now() - t0 < 1500ms);
-  expiry.join();
+  auto stored = b->enqueue("k", {msg("C001", 2)});
+  auto took = std::chrono::steady_clock::now() - t0;
+  expiry.join();  // before any REQUIRE can leave the test with the thread running
+  REQUIRE(stored);
+  CHECK(took < 1500ms);
   auto next = *b->claim_due(Direction::inbound, unix_ms_now(), 10);
   REQUIRE(next.size() == 1);
   CHECK(json::parse(next[0].payload)["seq"] == 2);
