@@ -1,3 +1,7 @@
+#include "cli/allocator_tuning.h"
 #include "cli/app.h"
 
-int main(int argc, char** argv) { return sms::cli::run(argc, argv); }
+int main(int argc, char** argv) {
+  sms::cli::tune_allocator_for_serve(argv);
+  return sms::cli::run(argc, argv);
+}
