@@ -15,7 +15,7 @@
 namespace sms::cli {
 
 void tune_allocator_for_serve(char** argv) {
-  if (std::getenv("GLIBC_TUNABLES")) return;
+  if (!argv[0] || std::getenv("GLIBC_TUNABLES")) return;
   bool serve = false;
   for (char** a = argv + 1; *a; ++a) serve = serve || std::strcmp(*a, "serve") == 0;
   if (!serve) return;

@@ -46,6 +46,17 @@ std::string request_id_from(const httplib::Request& req) {
   return sane ? id : new_request_id();
 }
 
+// The request this thread serves, as the pre-routing handler saw it. cpp-httplib runs the
+// pre-routing handler, the route and the logger of one request on one thread, one after the
+// other; the logger runs after every response and clears this, so a request that fails before
+// pre-routing (a malformed request line) logs no earlier request's id. (Kept in request headers
+// instead, a client's own X-Request-Id came first and was used even when refused as unsafe.)
+struct CurrentRequest {
+  std::string id;
+  std::chrono::steady_clock::time_point start{};
+};
+thread_local CurrentRequest current_request;
+
 // The errors cpp-httplib answers before our handlers run, in our JSON shape.
 Response http_layer_error(int status) {
   switch (status) {
@@ -99,7 +110,7 @@ Request to_request(const httplib::Request& req, std::string body) {
   for (const auto& [k, v] : req.headers) r.headers.emplace(k, v);
   r.body = std::move(body);
   r.remote_addr = req.remote_addr;
-  r.request_id = req.get_header_value("X-Request-Id");
+  r.request_id = current_request.id;
   return r;
 }
 
@@ -174,14 +185,10 @@ struct HttpServer::Impl {
     server.set_keep_alive_timeout(
         std::max<time_t>(1, static_cast<time_t>(options.idle_timeout.count() / 1000)));
 
-    // Request id and start time travel with the request through headers we set ourselves.
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      current_request = {request_id_from(req), std::chrono::steady_clock::now()};
       auto refused = refusal(req);
-      auto& mutable_req = const_cast<httplib::Request&>(req);
-      mutable_req.set_header("X-Request-Id", request_id_from(req));
-      mutable_req.set_header("X-Start-Ns", std::to_string(
-          std::chrono::steady_clock::now().time_since_epoch().count()));
-      res.set_header("X-Request-Id", req.get_header_value("X-Request-Id"));
+      res.set_header("X-Request-Id", current_request.id);
       // Hand the worker on to a connection that waits for one (clients close on this header;
       // cpp-httplib itself would keep serving this connection).
       if (auto* p = pool.load(); !refused && p && p->hand_on()) res.set_header("Connection", "close");
@@ -242,14 +249,12 @@ struct HttpServer::Impl {
           apply(error_response(500, "internal_error", "internal error; see the server log"), res);
         });
     server.set_logger([name = options.name](const httplib::Request& req, const httplib::Response& res) {
-      auto start = req.get_header_value("X-Start-Ns");
-      double ms = 0;
-      if (!start.empty()) {
-        auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-        ms = static_cast<double>(now - std::stoll(start)) / 1e6;
-      }
-      spdlog::info("{} {} {} {} {:.2f}ms id={} from={}", name, req.method, req.path, res.status, ms,
-                   req.get_header_value("X-Request-Id"), req.remote_addr);
+      double ms = current_request.start == std::chrono::steady_clock::time_point{}
+                      ? 0
+                      : std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - current_request.start).count();
+      spdlog::info("{} {} {} {} {:.2f}ms id={} from={}", name, req.method, req.path, res.status, ms, current_request.id,
+                   req.remote_addr);
+      current_request = {};
     });
   }
 };

@@ -21,6 +21,24 @@ TEST_CASE("health answers the sample's shape", "[serve][admin]") {
   CHECK_FALSE(r->get_header_value("X-Request-Id").empty());
 }
 
+TEST_CASE("a client's X-Request-Id is kept when safe and replaced when not", "[serve][admin]") {
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  Serve s(fake_config(tw, inf));
+  auto safe = s.client->Get("/api/health", {{"X-Request-Id", "lb-trace-42"}});
+  REQUIRE(safe);
+  CHECK(safe->get_header_value("X-Request-Id") == "lb-trace-42");
+  // Spaces and '=' would forge key=value fields in the text log.
+  auto unsafe = s.client->Get("/api/health", {{"X-Request-Id", "abc forged=1"}});
+  REQUIRE(unsafe);
+  auto id = unsafe->get_header_value("X-Request-Id");
+  CHECK(id.size() == 16);
+  CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+  REQUIRE(s.child->wait_for_line("id=" + id, 5s));
+  CHECK(s.child->output().find("forged=1") == std::string::npos);
+  CHECK(s.child->output().find("id=lb-trace-42 ") != std::string::npos);
+}
+
 TEST_CASE("ready reflects configuration and token", "[serve][admin]") {
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;
