@@ -375,7 +375,7 @@ int main(int argc, char** argv) {
   const auto to_infinity = "/api/digital", to_twilio = "/2010-04-01";
   auto accepted = accept_inbound(s, tw, {0, kLoadConnections, 0, seconds}, 0, "in");
   const auto& in = accepted.load;
-  report("inbound webhooks accepted", of_bare(in.per_second()), ">= 10,000/s and >= 1/3 of the ceiling");
+  report("inbound webhooks accepted", of_bare(in.per_second()), ">= 10,000/s and >= 1/3 of bare over as many");
   report("serve's CPU time / context switches per inbound webhook accepted", accepted.cost(), "");
   inf.wait_for(static_cast<std::size_t>(in.ok), 120s, to_infinity);
   // The same over 32 connections, against the bare handler's rate over 32.
@@ -388,7 +388,7 @@ int main(int argc, char** argv) {
   auto out = bench::run_load({s.port, kLoadConnections, 0, seconds}, [&](std::int64_t i) {
     return infinity_event(inf.connector_id(), i, "out");
   });
-  report("outbound webhooks accepted", of_bare(out.per_second()), ">= 10,000/s and >= 1/3 of the ceiling");
+  report("outbound webhooks accepted", of_bare(out.per_second()), "");  // the issue sets none
   // Its backlog drains before the next runs, which it would disturb.
   tw.wait_for(static_cast<std::size_t>(out.ok), 120s, to_twilio);
 
