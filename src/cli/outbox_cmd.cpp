@@ -1,6 +1,7 @@
 #include "cli/context.h"
 #include "core/clock.h"
 #include "server/server.h"
+#include "store/retention.h"
 #include "store/store.h"
 
 namespace sms::cli {
@@ -96,9 +97,9 @@ int purge(Context& ctx, const Opts& o) {
   if (!age) return report(make_error(ErrorKind::invalid_input, "--older-than takes a duration like 7d, 12h or 30m"));
   auto s = open(ctx, o);
   if (!s) return report(s.error());
-  auto n = (*s)->purge(unix_ms_now() - age->count());
+  auto n = store::purge_all(**s, unix_ms_now() - age->count());
   if (!n) return report(n.error());
-  fmt::print("{} message(s) purged\n", *n);
+  fmt::print("{} message(s) purged\n", n->messages);
   return kExitOk;
 }
 

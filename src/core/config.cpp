@@ -14,6 +14,11 @@ using nlohmann::json;
 using S = Sensitivity;
 using T = Type;
 
+// Longer than any provider redelivers a webhook: Twilio's retries (connection overrides) end
+// within minutes, and the longest published webhook retry schedule (Standard Webhooks, ~28 h)
+// within two days.
+constexpr std::chrono::hours kShortestRetention{48};
+
 std::vector<KeySpec> make_schema() {
   return {
       {"twilio.account.sid", T::string, "", S::masked, "TWILIO_ACCOUNT_SID", "Twilio Account SID (AC...)"},
@@ -55,6 +60,7 @@ std::vector<KeySpec> make_schema() {
       {"store.url", T::string, "", S::secret, "INFINITY_SMS_STORE_URL", "postgresql://user:password@host/db: a store shared by several serve instances (\"\": SQLite in server.dataDir)"},
       {"store.poolSize", T::integer, 8, S::plain, "", "PostgreSQL connections per process", 1, 256},
       {"store.leaseTimeout", T::duration, "1m", S::plain, "", "PostgreSQL: a claimed delivery returns to the queue if its instance has not finished it by then"},
+      {"store.retention", T::duration, "30d", S::plain, "", "finished messages and dedupe keys are purged after this (0: kept for ever)"},
       {"relay.concurrency", T::integer, 8, S::plain, "", "deliveries in flight per direction", 1, 256},
       {"relay.upstreamTimeout", T::duration, "15s", S::plain, "", "timeout of each call to Twilio or Infinity"},
       {"relay.retryInitial", T::duration, "1s", S::plain, "", "first retry delay"},
@@ -139,6 +145,10 @@ std::string check_value(const KeySpec& spec, const json& v) {
       if (!d) return key + ": not a duration like 500ms, 30s, 15m, 2h or 7d: " + quoted(spec, v);
       // A lease shorter than a delivery would hand messages still being sent to other instances.
       if (key == "store.leaseTimeout" && *d < std::chrono::seconds(1)) return key + ": must be at least 1s, got " + quoted(spec, v);
+      // Dedupe keys go with the messages: kept shorter than a provider may redeliver a webhook,
+      // a late redelivery would be relayed twice (docs/guarantees.md).
+      if (key == "store.retention" && d->count() != 0 && *d < kShortestRetention)
+        return key + ": must be 0 (keep everything) or at least 2d, got " + quoted(spec, v);
       break;
     }
     default:
@@ -207,6 +217,15 @@ const KeySpec* find_key(std::string_view key) {
   for (const auto& s : schema())
     if (s.key == key) return &s;
   return nullptr;
+}
+
+bool applies_at_start(std::string_view key) {
+  static const std::vector<std::string_view> keys = {
+      "server.host", "server.port", "server.adminHost", "server.adminPort", "server.tls.cert",
+      "server.tls.key", "server.dataDir", "server.threads", "server.maxConnections", "server.backlog",
+      "server.maxBodyBytes", "server.maxHeaderBytes", "server.readTimeout", "server.writeTimeout",
+      "server.idleTimeout", "store.url", "store.poolSize", "store.leaseTimeout", "relay.concurrency"};
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
 std::string mask(std::string_view value) {

@@ -42,6 +42,9 @@ struct KeySpec {
 // Every key, in documentation order.
 const std::vector<KeySpec>& schema();
 const KeySpec* find_key(std::string_view key);
+// Keys serve reads once, at start (its listeners, the store, the relay's workers): a change by
+// POST /api/configs or SIGHUP is saved but takes effect at the next start.
+bool applies_at_start(std::string_view key);
 
 // The sample's masking: "" stays "", 6 characters or fewer become "***", longer ones keep the
 // first 3 and the last 2 characters around "***".

@@ -218,10 +218,8 @@ Result<Loaded> load(const LoadOptions& options, const Env& env) {
   layers.file = *from_file;
   layers.env_file = json::object();
   if (options.env_file) {
-    auto dotenv = read_dotenv(*options.env_file);
-    if (!dotenv) return std::unexpected(dotenv.error());
-    auto l = env_overrides(*dotenv);
-    if (!l) return std::unexpected(Error{ErrorKind::config, options.env_file->string() + ": " + l.error().message, 0, {}, {}, {}});
+    auto l = read_env_file(*options.env_file);
+    if (!l) return std::unexpected(l.error());
     layers.env_file = *l;
   }
   auto from_env = env_overrides(env);
@@ -231,7 +229,15 @@ Result<Loaded> load(const LoadOptions& options, const Env& env) {
   if (auto problems = check_patch(layers.flags); !problems.empty())
     return std::unexpected(config_error(problems.front()));
   auto effective = combine(layers);
-  return Loaded{std::move(file), std::move(layers), std::move(effective)};
+  return Loaded{std::move(file), std::move(layers), std::move(effective), options.env_file};
+}
+
+Result<nlohmann::json> read_env_file(const std::filesystem::path& file) {
+  auto dotenv = read_dotenv(file);
+  if (!dotenv) return std::unexpected(dotenv.error());
+  auto l = env_overrides(*dotenv);
+  if (!l) return std::unexpected(Error{ErrorKind::config, file.string() + ": " + l.error().message, 0, {}, {}, {}});
+  return *l;
 }
 
 }  // namespace sms::config

@@ -71,6 +71,7 @@ struct Loaded {
   ConfigFile file;
   Layers layers;
   Config effective;
+  std::optional<std::filesystem::path> env_file;  // --env-file, read again on reload
 };
 
 struct LoadOptions {
@@ -79,5 +80,8 @@ struct LoadOptions {
   nlohmann::json flags = nlohmann::json::object();   // command-line overrides (partial tree)
 };
 Result<Loaded> load(const LoadOptions& options, const Env& env);
+
+// The layer of a --env-file (dotenv, the environment's variable names). Errors name the file.
+Result<nlohmann::json> read_env_file(const std::filesystem::path& file);
 
 }  // namespace sms::config

@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -114,6 +115,17 @@ Request to_request(const httplib::Request& req, std::string body) {
   return r;
 }
 
+// cpp-httplib keeps its listening socket in a protected member; an inherited socket is put there
+// directly (bind_internal would only create and bind a new one).
+struct ListeningSocket : httplib::Server {
+  static std::atomic<socket_t>& of(httplib::Server& server) { return server.*(&ListeningSocket::svr_sock_); }
+};
+
+// How often an adopted socket's accept loop looks for stop(): cpp-httplib's own stop() wakes
+// the loop by shutting the socket down, which would also reset the connections waiting in the
+// backlog that the next process is to take over.
+constexpr auto kAcceptPollInterval = std::chrono::milliseconds(100);
+
 void apply(const Response& from, httplib::Response& to) {
   to.status = from.status;
   for (const auto& [k, v] : from.headers) to.set_header(k, v);
@@ -130,7 +142,7 @@ struct HttpServer::Impl {
   httplib::Server& server;
   std::atomic<int> listen_fd{-1};
   std::atomic<BoundedPool*> pool{nullptr};
-  std::atomic<bool> started{false}, stopping{false}, finished{false};
+  std::atomic<bool> started{false}, stopping{false}, finished{false}, adopted{false}, released{false};
 
   // Runs the router for one request whose body has been read.
   Impl(ListenOptions o, Router r)
@@ -191,7 +203,9 @@ struct HttpServer::Impl {
       res.set_header("X-Request-Id", current_request.id);
       // Hand the worker on to a connection that waits for one (clients close on this header;
       // cpp-httplib itself would keep serving this connection).
-      if (auto* p = pool.load(); !refused && p && p->hand_on()) res.set_header("Connection", "close");
+      // While stopping, every response asks its client to close, so keep-alive connections end
+      // after a request instead of being cut off with one in flight.
+      if (auto* p = pool.load(); stopping || (!refused && p && p->hand_on())) res.set_header("Connection", "close");
       if (!refused) return httplib::Server::HandlerResponse::Unhandled;
       apply(*refused, res);
       return httplib::Server::HandlerResponse::Handled;
@@ -283,6 +297,31 @@ Result<int> HttpServer::bind() {
   return port;
 }
 
+Result<int> HttpServer::adopt(int listening_fd) {
+  if (!impl_->server.is_valid())
+    return fail(ErrorKind::config, impl_->tls_error.empty() ? "cannot set up TLS" : impl_->tls_error);
+  sockaddr_storage address{};
+  socklen_t len = sizeof address;
+  if (::getsockname(listening_fd, reinterpret_cast<sockaddr*>(&address), &len) != 0 ||
+      (address.ss_family != AF_INET && address.ss_family != AF_INET6))
+    return fail(ErrorKind::config, "the inherited " + impl_->options.name + " socket is not a TCP socket");
+  int yes = 1;
+  setsockopt(listening_fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);  // inherited by accepted sockets
+  impl_->server.set_idle_interval(kAcceptPollInterval);
+  ListeningSocket::of(impl_->server) = listening_fd;
+  impl_->listen_fd = listening_fd;
+  impl_->adopted = true;
+  char text[INET6_ADDRSTRLEN] = "";
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+  if (address.ss_family == AF_INET) ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
+  else ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+  impl_->options.host = text;
+  return static_cast<int>(ntohs(address.ss_family == AF_INET ? v4->sin_port : v6->sin6_port));
+}
+
+const std::string& HttpServer::host() const { return impl_->options.host; }
+
 void HttpServer::run() {
   impl_->started = true;
   if (!impl_->stopping) impl_->server.listen_after_bind();
@@ -297,7 +336,17 @@ void HttpServer::stop() {
   if (!impl_->started) return;
   for (int i = 0; i < 5000 && !impl_->finished && !impl_->server.is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  impl_->server.stop();
+  if (!impl_->adopted) {
+    impl_->server.stop();
+    return;
+  }
+  // The accept loop takes a socket that is not listening in place of the inherited one: its next
+  // poll or accept fails and it ends, and the inherited socket stays open and listening for the
+  // next process. Connections in hand go on until they close (each response now asks them to);
+  // cpp-httplib ends an idle one after server.idleTimeout.
+  if (impl_->released.exchange(true)) return;
+  int not_listening = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ListeningSocket::of(impl_->server).exchange(not_listening);
 }
 
 }  // namespace sms::server

@@ -41,9 +41,16 @@ class HttpServer {
   // Loads the TLS certificate if any, binds and listens (TCP_NODELAY, SO_REUSEADDR, the
   // configured backlog). Returns the port.
   Result<int> bind();
+  // Instead of bind(): serves an inherited listening socket (socket activation). stop() then
+  // stops accepting without closing it, so connections that arrive meanwhile wait in the
+  // kernel's backlog for the next process. Returns the socket's port; host() is then its address.
+  Result<int> adopt(int listening_fd);
+  // The address it listens on: the configured host, or the inherited socket's.
+  const std::string& host() const;
   // Serves until stop(); returns when in-flight requests have finished.
   void run();
-  // Stops accepting; safe from any thread (signal thread included).
+  // Stops accepting; requests already read are answered, and each response after this asks its
+  // client to close the connection. Safe from any thread (signal thread included).
   void stop();
 
  private:

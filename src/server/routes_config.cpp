@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/json_input.h"
+#include "server/config_apply.h"
 #include "server/routes.h"
 #include "server/webhook_auth.h"
 
@@ -55,19 +56,17 @@ Response update(AppState& state, const Request& request) {
     return error_response(500, "config_not_saved", written.error().message);
   }
   state.loaded.layers.file = *written;
-  auto effective = config::combine(state.loaded.layers);
-  std::vector<std::string> warnings;
+  auto warnings = apply_layers(state).warnings;
   std::string keys;
   for (const auto& key : changed) {
     keys += (keys.empty() ? "" : ", ") + key;
     if (auto src = config::source_of(state.loaded.layers, key); src != config::Source::file)
       warnings.push_back(key + " is saved but overridden by " + config::to_string(src));
   }
-  state.live.replace(effective);
   // Audit: who changed which keys, never the values.
   spdlog::info("audit: configuration changed from {} (request {}): {}", request.remote_addr,
                request.request_id, keys.empty() ? "no change" : keys);
-  return show(effective, warnings);
+  return show(state.loaded.effective, warnings);
 }
 
 }  // namespace

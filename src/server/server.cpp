@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -12,9 +13,12 @@
 #include "core/crypto.h"
 #include "core/metrics.h"
 #include "relay/relay.h"
+#include "server/config_apply.h"
 #include "server/http_server.h"
+#include "server/listen_fds.h"
 #include "server/routes.h"
 #include "server/webhook_auth.h"
+#include "store/retention.h"
 #include "store/store.h"
 
 namespace sms::server {
@@ -67,12 +71,33 @@ Result<void> ensure_admin_token(config::Loaded& loaded) {
   return {};
 }
 
-sigset_t shutdown_signals() {
+// SIGTERM and SIGINT stop serve; SIGHUP reloads its configuration.
+sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   return set;
+}
+
+// Serves the socket the service manager passed in, or binds one of its own.
+Result<int> open_listener(HttpServer& http, std::optional<int> inherited) {
+  return inherited ? http.adopt(*inherited) : http.bind();
+}
+
+// Until a stop signal: SIGHUP reloads the configuration.
+void handle_signals(const sigset_t& signals, AppState& state) {
+  while (true) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) {
+      spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      return;
+    }
+    if (auto r = reload(state); !r)
+      spdlog::error("SIGHUP: configuration not reloaded, the running one stays: {}", r.error().message);
+  }
 }
 
 }  // namespace
@@ -87,7 +112,7 @@ std::filesystem::path data_dir(const config::Config& config, const config::Env& 
 
 Result<int> serve(config::Loaded loaded, const config::Env& env) {
   // Signals are taken by one thread with sigwait; every thread started from here inherits the mask.
-  sigset_t signals = shutdown_signals();
+  sigset_t signals = handled_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -118,11 +143,15 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   if (auto tls = check_tls_config(*config); !tls) return std::unexpected(tls.error());
   HttpServer http(listen_options(*config, false), std::move(webhooks));
   HttpServer admin_http(listen_options(*config, true), std::move(admin));
-  auto port = http.bind();
+  auto inherited = inherited_sockets(env, ::getpid());
+  if (!inherited) return std::unexpected(inherited.error());
+  auto port = open_listener(http, inherited->webhook);
   if (!port) return std::unexpected(port.error());
-  auto admin_port = admin_http.bind();
+  auto admin_port = open_listener(admin_http, inherited->admin);
   if (!admin_port) return std::unexpected(admin_port.error());
   if (auto started = relay.start(); !started) return std::unexpected(started.error());
+  store::Retention retention(**store, live);
+  retention.start();
 
   for (const auto& w : unsigned_webhook_warnings(*config)) spdlog::warn("{}", w);
   for (auto d : {store::Direction::inbound, store::Direction::outbound})
@@ -131,14 +160,15 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   if (config->str("store.url").empty()) spdlog::info("store {}", (dir / "outbox.db").string());
   else spdlog::info("store PostgreSQL (store.url), spool {}", (dir / "spool.db").string());
   const char* scheme = config->str("server.tls.cert").empty() ? "http" : "https";
-  fmt::print(stderr, "listening on {}://{}:{}\nadmin listening on {}://{}:{}\n", scheme,
-             config->str("server.host"), *port, scheme, config->str("server.adminHost"), *admin_port);
+  fmt::print(stderr, "listening on {}://{}:{}\nadmin listening on {}://{}:{}\n", scheme, http.host(), *port,
+             scheme, admin_http.host(), *admin_port);
   std::fflush(stderr);
 
+  if (inherited->webhook || inherited->admin)
+    spdlog::info("listening on the sockets the service manager passed in (LISTEN_FDS): {}{}",
+                 inherited->webhook ? "webhook " : "", inherited->admin ? "admin" : "");
   std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    handle_signals(signals, state);
     http.stop();
     admin_http.stop();
   });
@@ -146,6 +176,7 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   http.run();
   admin_http.stop();
   admin_thread.join();
+  retention.stop();
   relay.stop();
   if (signal_thread.joinable()) {
     pthread_kill(signal_thread.native_handle(), SIGTERM);  // no-op if it already returned

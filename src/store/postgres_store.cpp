@@ -324,15 +324,20 @@ class PostgresStore final : public Store {
   Result<int> retry(std::int64_t id) override { return requeue("id = $1", id); }
   Result<int> retry_all_dead() override { return requeue("state = 'dead' AND $1::bigint = $1", 0); }
 
-  Result<int> purge(std::int64_t before_ms) override {
+  Result<Purged> purge(std::int64_t before_ms, std::size_t batch) override {
     return run([&](Connection& c) {
-      // sent counts as final here: some carriers never send a delivery receipt.
+      // sent counts as final here: some carriers never send a delivery receipt. Messages are
+      // found through messages_purge; keys by a scan that stops at `batch` old ones, which holds
+      // up no insert (row versions, not table locks).
       Transaction tx(c);
-      auto r = c.exec("DELETE FROM messages WHERE state IN ('sent','delivered','failed','dead','expired') AND updated_ms < $1",
-                      {str(before_ms)});
-      c.exec("DELETE FROM dedupe WHERE created_ms < $1", {str(before_ms)});
+      auto m = c.exec("DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE state IN "
+                      "('sent','delivered','failed','dead','expired') AND updated_ms < $1 LIMIT $2)",
+                      {str(before_ms), str(static_cast<std::int64_t>(batch))});
+      // Dedupe keys of the same age go too: no provider redelivers a webhook that late.
+      auto k = c.exec("DELETE FROM dedupe WHERE key IN (SELECT key FROM dedupe WHERE created_ms < $1 LIMIT $2)",
+                      {str(before_ms), str(static_cast<std::int64_t>(batch))});
       tx.commit();
-      return static_cast<int>(r.affected());
+      return Purged{static_cast<std::int64_t>(m.affected()), static_cast<std::int64_t>(k.affected())};
     });
   }
 

@@ -145,7 +145,7 @@ class SpooledStore final : public Store {
   Result<std::vector<Attempt>> attempts(std::int64_t id) override { return shared_->attempts(id); }
   Result<int> retry(std::int64_t id) override { return shared_->retry(id); }
   Result<int> retry_all_dead() override { return shared_->retry_all_dead(); }
-  Result<int> purge(std::int64_t before) override { return shared_->purge(before); }
+  Result<Purged> purge(std::int64_t before, std::size_t batch) override { return shared_->purge(before, batch); }
   Result<std::map<State, std::int64_t>> counts() override { return shared_->counts(); }
   Result<std::optional<std::int64_t>> oldest_queued_created_ms() override { return shared_->oldest_queued_created_ms(); }
 

@@ -283,19 +283,44 @@ class SqliteStore final : public Store {
   Result<int> retry(std::int64_t id) override { return requeue("id = ?1", id); }
   Result<int> retry_all_dead() override { return requeue("state = 'dead' AND ?1 = ?1", 0); }
 
-  Result<int> purge(std::int64_t before_ms) override {
-    return run([&] {
-      // sent counts as final here: some carriers never send a delivery receipt.
-      Transaction tx(*this);
-      Statement s(db_, "DELETE FROM messages WHERE state IN ('sent','delivered','failed','dead','expired') AND updated_ms < ?1");
-      s.bind(1, before_ms).step();
-      int n = sqlite3_changes(db_);
-      // Dedupe keys of the same age go too: no provider redelivers a webhook that late.
-      Statement keys(db_, "DELETE FROM dedupe WHERE created_ms < ?1");
-      keys.bind(1, before_ms).step();
-      tx.commit();
-      return n;
+  Result<Purged> purge(std::int64_t before_ms, std::size_t batch) override {
+    // The rows to delete are found on the reader connection, which a scan of a large table
+    // holds up no writer; the delete itself, by primary key, joins the group commit (a few
+    // milliseconds for a batch), so webhooks go on being acknowledged while a purge runs.
+    // sent counts as final here: some carriers never send a delivery receipt.
+    auto found = read([&] {
+      std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>> ids;
+      Statement m(reader_, "SELECT id FROM messages WHERE state IN ('sent','delivered','failed','dead','expired') "
+                           "AND updated_ms < ?1 ORDER BY id LIMIT ?2");
+      m.bind(1, before_ms).bind(2, static_cast<std::int64_t>(batch));
+      while (m.step()) ids.first.push_back(m.integer(0));
+      Statement k(reader_, "SELECT rowid FROM dedupe WHERE created_ms < ?1 ORDER BY rowid LIMIT ?2");
+      k.bind(1, before_ms).bind(2, static_cast<std::int64_t>(batch));
+      while (k.step()) ids.second.push_back(k.integer(0));
+      return ids;
     });
+    if (!found) return std::unexpected(found.error());
+    Purged purged;
+    auto done = batched(Durability::process_crash, [&] {
+      purged = {};
+      // The conditions again: an operator may have retried a dead message since it was found.
+      auto& message = cached("DELETE FROM messages WHERE id = ?1 AND updated_ms < ?2 AND "
+                             "state IN ('sent','delivered','failed','dead','expired')");
+      for (auto id : found->first) {
+        message.bind(1, id).bind(2, before_ms).step();
+        message.reset();
+        purged.messages += sqlite3_changes(db_);
+      }
+      // Dedupe keys of the same age go too: no provider redelivers a webhook that late.
+      auto& key = cached("DELETE FROM dedupe WHERE rowid = ?1 AND created_ms < ?2");
+      for (auto rowid : found->second) {
+        key.bind(1, rowid).bind(2, before_ms).step();
+        key.reset();
+        purged.keys += sqlite3_changes(db_);
+      }
+    });
+    if (!done) return std::unexpected(done.error());
+    return purged;
   }
 
   Result<std::map<State, std::int64_t>> counts() override {

@@ -61,6 +61,10 @@ struct Attempt {
 
 enum class Enqueued { stored, duplicate };
 
+struct Purged {
+  std::int64_t messages = 0, keys = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -111,9 +115,11 @@ class Store {
   // dead/failed/expired → queued, due now, provider id cleared. Returns how many moved.
   virtual Result<int> retry(std::int64_t id) = 0;
   virtual Result<int> retry_all_dead() = 0;
-  // Deletes messages in a final state last updated before `before_ms`, and dedupe keys created
-  // before it. Returns how many messages.
-  virtual Result<int> purge(std::int64_t before_ms) = 0;
+  // One step of a purge: deletes, in one short transaction, up to `batch` messages in a final
+  // state last updated before `before_ms` (their attempts with them) and up to `batch` dedupe
+  // keys created before it. The purge is complete when a step deletes fewer than `batch` of
+  // each (purge_all in store/retention.h runs the steps).
+  virtual Result<Purged> purge(std::int64_t before_ms, std::size_t batch) = 0;
   // Message counts by state (every state present, 0 when none), and the oldest queued age.
   virtual Result<std::map<State, std::int64_t>> counts() = 0;
   virtual Result<std::optional<std::int64_t>> oldest_queued_created_ms() = 0;

@@ -28,19 +28,46 @@ std::vector<std::string> environment(const std::map<std::string, std::string>& e
 }
 
 // fork + exec of the binary with stdin/stdout/stderr redirected to the given fds.
+// Writes n's decimal digits at `at` (async-signal-safe, for the forked child).
+void write_decimal(char* at, long n) {
+  char digits[24];
+  int len = 0;
+  do digits[len++] = static_cast<char>('0' + n % 10); while ((n /= 10) > 0);
+  while (len > 0) *at++ = digits[--len];
+  *at = '\0';
+}
+
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra, int in, int out, int err,
-            const char* program = binary()) {
-  auto env = environment(extra);
+            const char* program = binary(), const std::vector<ListenFd>& listen_fds = {}) {
+  auto with_fds = extra;
+  std::string names;
+  for (const auto& l : listen_fds) names += (names.empty() ? "" : ":") + l.name;
+  if (!listen_fds.empty()) {
+    with_fds["LISTEN_FDS"] = std::to_string(listen_fds.size());
+    with_fds["LISTEN_FDNAMES"] = names;
+    with_fds["LISTEN_PID"] = std::string(20, ' ');  // the child writes its pid here
+  }
+  auto env = environment(with_fds);
   std::vector<char*> argv{const_cast<char*>(program)}, envp;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  for (auto& e : env) envp.push_back(e.data());
+  char* listen_pid = nullptr;
+  for (auto& e : env) {
+    envp.push_back(e.data());
+    if (e.starts_with("LISTEN_PID=")) listen_pid = e.data() + std::strlen("LISTEN_PID=");
+  }
   envp.push_back(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
+    // Out of the way first (a socket may already be at 3 or 4), then at 3, 4, ... without
+    // close-on-exec (dup2 clears it).
+    std::vector<int> moved;
+    for (const auto& l : listen_fds) moved.push_back(fcntl(l.fd, F_DUPFD_CLOEXEC, 100));
+    for (std::size_t i = 0; i < moved.size(); ++i) dup2(moved[i], 3 + static_cast<int>(i));
+    if (listen_pid) write_decimal(listen_pid, getpid());
     execve(program, argv.data(), envp.data());
     _exit(127);
   }
@@ -90,12 +117,12 @@ RunResult run(const std::vector<std::string>& args, const std::map<std::string, 
 }
 
 Child::Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-             const std::string& program) {
+             const std::string& program, const std::vector<ListenFd>& listen_fds) {
   int p[2];
   if (pipe2(p, O_CLOEXEC)) throw std::runtime_error("pipe failed");
   fcntl(p[0], F_SETPIPE_SZ, 1 << 20);  // room for what the child logs while the reader pauses
   int devnull = open("/dev/null", O_RDONLY);
-  pid_ = spawn(args, env, devnull, p[1], p[1], program.c_str());
+  pid_ = spawn(args, env, devnull, p[1], p[1], program.c_str(), listen_fds);
   close(devnull);
   close(p[1]);
   fd_ = p[0];

@@ -28,10 +28,18 @@ RunResult run(const std::vector<std::string>& args,
 
 // A background infinity-sms process (e.g. serve), or another `program`. Killed (SIGKILL) on
 // destruction if running.
+// A listening socket handed to a child as a service manager does (LISTEN_FDS protocol).
+struct ListenFd {
+  int fd;
+  std::string name;  // LISTEN_FDNAMES entry
+};
+
 class Child {
  public:
+  // With `listen_fds`, the child gets them as descriptors 3, 4, ... with LISTEN_FDS,
+  // LISTEN_FDNAMES and LISTEN_PID (its own pid) set, as systemd starts a socket-activated service.
   Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
-        const std::string& program = binary());
+        const std::string& program = binary(), const std::vector<ListenFd>& listen_fds = {});
   ~Child();
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;

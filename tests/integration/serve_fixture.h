@@ -41,9 +41,11 @@ class Serve {
  public:
   // Writes `config` to DIR/config.json and starts serve with `env` added.
   // `global_args` go before "serve" (e.g. --log-format json).
+  // `listen_fds`: listening sockets passed in as a service manager does (socket activation).
   explicit Serve(const json& config, std::map<std::string, std::string> env = {},
-                 bool write_config = true, std::vector<std::string> global_args = {})
-      : global_args_(std::move(global_args)) {
+                 bool write_config = true, std::vector<std::string> global_args = {},
+                 std::vector<fakes::ListenFd> listen_fds = {})
+      : global_args_(std::move(global_args)), listen_fds_(std::move(listen_fds)) {
     if (write_config) {
       std::ofstream(dir.file("config.json")) << config.dump(2);
     }
@@ -55,9 +57,11 @@ class Serve {
     env_ = env;
     std::vector<std::string> args{"--config", dir.file("config.json"), "--log-level", "debug"};
     args.insert(args.end(), global_args_.begin(), global_args_.end());
-    for (const char* a : {"serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--data-dir"}) args.push_back(a);
+    for (const char* a : {"serve", "--host", "127.0.0.1", "--port"}) args.push_back(a);
+    args.push_back(port_arg);
+    for (const char* a : {"--admin-port", "0", "--data-dir"}) args.push_back(a);
     args.push_back(dir.file("data"));
-    child = std::make_unique<fakes::Child>(args, env);
+    child = std::make_unique<fakes::Child>(args, env, fakes::binary(), listen_fds_);
     auto line = child->wait_for_line("admin listening on ", 10s);
     INFO(child->output());
     REQUIRE(line);
@@ -128,11 +132,13 @@ class Serve {
   std::unique_ptr<httplib::Client> client;  // the webhook listener
   std::unique_ptr<httplib::Client> admin;   // the admin listener
   int port = 0, admin_port = 0;
+  std::string port_arg = "0";  // serve --port at the next start(): 0 is any free port
   std::string scheme = "http";
   std::string ca_cert;  // TLS tests: the certificate clients trust
 
  private:
   std::vector<std::string> global_args_;
+  std::vector<fakes::ListenFd> listen_fds_;
   std::map<std::string, std::string> env_;
 };
 

@@ -40,7 +40,7 @@ class CountingStore final : public store::Store {
   Result<std::vector<store::Attempt>> attempts(std::int64_t id) override { return s_->attempts(id); }
   Result<int> retry(std::int64_t id) override { return s_->retry(id); }
   Result<int> retry_all_dead() override { return s_->retry_all_dead(); }
-  Result<int> purge(std::int64_t before) override { return s_->purge(before); }
+  Result<store::Purged> purge(std::int64_t before, std::size_t batch) override { return s_->purge(before, batch); }
   Result<std::map<State, std::int64_t>> counts() override { return s_->counts(); }
   Result<std::optional<std::int64_t>> oldest_queued_created_ms() override { return s_->oldest_queued_created_ms(); }
   Result<void> check_writable() override { return s_->check_writable(); }

@@ -266,10 +266,10 @@ CONTRACT_TEST("expire, retry, purge and counts") {
   auto claimed = *s->claim_due(Direction::inbound, unix_ms_now(), 1);
   s->mark_dead(claimed.at(0).id, kTransient);
   CHECK(*s->retry_all_dead() == 1);
-  CHECK(*s->purge(unix_ms_now() + 1) == 0);  // nothing final
+  CHECK(s->purge(unix_ms_now() + 1, 500)->messages == 0);  // nothing final
   claimed = *s->claim_due(Direction::inbound, unix_ms_now(), 1);
   s->mark_sent(claimed.at(0).id, "id");
-  CHECK(*s->purge(unix_ms_now() + 1) == 1);
+  CHECK(s->purge(unix_ms_now() + 1, 500)->messages == 1);
   CHECK(s->list(std::nullopt, 10)->size() == 1);
   CHECK(s->check_writable());
 }
@@ -356,9 +356,43 @@ CONTRACT_TEST("purge removes finished messages and dedupe keys of the same age")
   auto m = s->claim_due(Direction::inbound, unix_ms_now(), 1)->at(0);
   s->mark_sent(m.id, "id");
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  CHECK(*s->purge(unix_ms_now()) == 1);
+  CHECK(s->purge(unix_ms_now(), 500)->messages == 1);
   // The key went with it: the same webhook now would be stored again (long after any retry).
   CHECK(*s->enqueue("old-key", {msg("A", "x")}) == Enqueued::stored);
-  CHECK(*s->purge(unix_ms_now() - 60'000) == 0);
+  CHECK(s->purge(unix_ms_now() - 60'000, 500)->messages == 0);
   CHECK(*s->enqueue("old-key", {msg("A", "x")}) == Enqueued::duplicate);  // recent keys stay
+}
+
+CONTRACT_TEST("purge goes in steps of at most the batch, and keeps what is newer or unfinished") {
+  TestType backend;
+  auto s = backend.open();
+  for (int i = 0; i < 5; ++i) {
+    s->enqueue("key-" + std::to_string(i), {msg("C" + std::to_string(i), "x")});
+    auto m = s->claim_due(Direction::inbound, unix_ms_now(), 1)->at(0);
+    s->mark_sent(m.id, "id-" + std::to_string(i));
+  }
+  s->enqueue("queued-key", {msg("Q", "still queued")});
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto cutoff = unix_ms_now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  s->enqueue("new-key", {msg("N", "x")});
+  auto fresh = s->claim_due(Direction::inbound, unix_ms_now(), 2);
+  for (auto& m : *fresh)
+    if (m.conversation != "Q") s->mark_sent(m.id, "id-new");
+
+  auto first = s->purge(cutoff, 2);
+  REQUIRE(first);
+  CHECK(first->messages == 2);
+  CHECK(first->keys == 2);
+  auto second = *s->purge(cutoff, 2);
+  CHECK(second.messages == 2);
+  CHECK(second.keys == 2);
+  auto third = *s->purge(cutoff, 2);
+  CHECK(third.messages == 1);  // fewer than the batch: complete
+  CHECK(third.keys == 2);      // key-4 and queued-key: a key's age is all that counts
+  CHECK(s->purge(cutoff, 2)->keys == 0);
+  auto left = *s->list(std::nullopt, 10);
+  REQUIRE(left.size() == 2);  // the queued message and the newer sent one
+  CHECK(*s->enqueue("new-key", {msg("N", "x")}) == Enqueued::duplicate);
+  CHECK(*s->enqueue("key-0", {msg("C0", "x")}) == Enqueued::stored);
 }
