@@ -28,7 +28,7 @@ struct ListenOptions {
   std::string tls_cert, tls_key;  // both set: HTTPS, TLS 1.2 or newer
 };
 
-// Fixed limits (documented in the README's SECURITY section).
+// Fixed limits (documented in docs/security.md, Limits).
 inline constexpr std::size_t kMaxHeaderCount = 100;  // 431 above
 
 class HttpServer {

@@ -1,6 +1,6 @@
 // infinity-sms-bench: starts fake Twilio and Infinity upstreams that answer at once, a bare
 // cpp-httplib handler and `infinity-sms serve` on loopback, runs each scenario against them and
-// prints one table (README, "Performance"). Usage: infinity-sms-bench [--quick]
+// prints one table (docs/performance.md). Usage: infinity-sms-bench [--quick]
 // (also: `send` and `fakes`, to profile serve: see main).
 #include <httplib.h>
 #include <netinet/in.h>
@@ -44,7 +44,7 @@ constexpr int kConversations = 100;
 // Webhooks sent as fast as answered go over this many keep-alive connections, and the bare
 // handler and the serves they load have as many worker threads (server.threads). A webhook is
 // answered after its group commit's fsync, so with few connections most of them wait for a
-// commit and the CPU idles: 32 connections measure the client, not the server (see README).
+// commit and the CPU idles: 32 connections measure the client, not the server (see docs/performance.md).
 constexpr int kLoadConnections = 128;
 const json kLoadThreads = {{"server", {{"threads", kLoadConnections}}}};
 

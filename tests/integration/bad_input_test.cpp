@@ -149,7 +149,7 @@ TEST_CASE("the bad-input table: 40+ malformed requests, each refused, nothing st
       admin_case("admin: unknown key", "{\"avaya\":{\"hots\":\"x\"}}", 400, "invalid_config"),
       admin_case("admin: http host for credentials", "{\"avaya\":{\"host\":\"http://evil.example.com\"}}", 400, "invalid_config"),
   };
-  REQUIRE(cases.size() == 59);  // the README quotes this number
+  REQUIRE(cases.size() == 59);  // docs/security.md (Testing) quotes this number
 
   const std::string config_before = [&] {
     std::ifstream f(s.dir.file("config.json"));
