@@ -2,7 +2,8 @@
 _infinity_sms() {
   local cur prev words cword
   _init_completion || return
-  local globals="--config --env-file --log-level --log-format --log-unredacted --version --help"
+  # The global options go before or after the command.
+  local globals="--config --env-file --log-level --log-format --log-unredacted"
   local commands="serve config token send-sms sign-webhook simulate-inbound outbox status doctor"
   local keys="twilio.account.sid twilio.account.authToken twilio.account.previousAuthToken twilio.apiKey.sid twilio.apiKey.secret twilio.isMockMode twilio.apiBaseUrl twilio.validateSignature avaya.host avaya.accountId avaya.clientId avaya.clientSecret avaya.connectorId avaya.webhookSecret avaya.previousWebhookSecret avaya.isMockMode avaya.sendMessagePath avaya.allowUnsignedWebhooks server.host server.port server.adminHost server.adminPort server.tls.cert server.tls.key server.publicUrl server.trustProxy server.adminToken server.dataDir server.threads server.maxConnections server.backlog server.maxBodyBytes server.maxHeaderBytes server.readTimeout server.writeTimeout server.idleTimeout store.url store.poolSize store.leaseTimeout store.retention relay.concurrency relay.upstreamTimeout relay.retryInitial relay.retryMax relay.inboundMaxAge relay.outboundMaxAge "
   case "$prev" in
@@ -24,7 +25,7 @@ _infinity_sms() {
   done
   local opts
   case "$cmd" in
-    "") COMPREPLY=($(compgen -W "$commands $globals" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "$commands $globals --version --help" -- "$cur")); return ;;
     serve) opts="--host --port --admin-host --admin-port --data-dir --help" ;;
     config)
       case "$sub" in
@@ -52,6 +53,6 @@ _infinity_sms() {
     status) opts="--url --json --help" ;;
     doctor) opts="--help" ;;
   esac
-  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+  COMPREPLY=($(compgen -W "$opts $globals" -- "$cur"))
 }
 complete -F _infinity_sms infinity-sms

@@ -2,6 +2,7 @@
 set -l commands serve config token send-sms sign-webhook simulate-inbound outbox status doctor
 complete -c infinity-sms -f
 complete -c infinity-sms -n "not __fish_seen_subcommand_from $commands" -a "serve config token send-sms sign-webhook simulate-inbound outbox status doctor"
+# The global options, before or after the command (no condition).
 complete -c infinity-sms -l config -r -F -d 'configuration file'
 complete -c infinity-sms -l env-file -r -F -d 'dotenv file'
 complete -c infinity-sms -l log-level -x -a 'trace debug info warn error off' -d 'log level'

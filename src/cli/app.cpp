@@ -47,21 +47,35 @@ int post_and_print(const std::string& url, const std::string& body, const std::s
   return r->status >= 200 && r->status < 300 ? kExitOk : kExitFailure;
 }
 
+namespace {
+
+// The global options, on the app and on every command (each command's --help lists them), so
+// that they go before or after the command: `infinity-sms serve --config FILE` as people type it.
+void add_global_options(CLI::App& app, Context& ctx, const std::string& group) {
+  app.add_option("--config", ctx.config_path, "config file (default $INFINITY_SMS_CONFIG, else "
+                                              "$XDG_CONFIG_HOME/infinity-sms/config.json)")
+      ->group(group);
+  app.add_option("--env-file", ctx.env_file, "dotenv file with the sample's variables (like .env.dev)")->group(group);
+  app.add_option("--log-level", ctx.log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->group(group);
+  app.add_option("--log-format", ctx.log_format, "text (default) or json: one JSON object per line")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->group(group);
+  app.add_flag("--log-unredacted", ctx.log_unredacted,
+               "log end users' phone numbers and message text in full (default: last 4 digits, text length)")
+      ->group(group);
+  for (auto* command : app.get_subcommands({})) add_global_options(*command, ctx, "Global options (also before the command)");
+}
+
+}  // namespace
+
 int run(int argc, char** argv) {
   CLI::App app{"infinity-sms: an SMS connector between Twilio and Avaya Infinity Custom Messaging"};
   app.set_version_flag("--version", INFINITY_SMS_VERSION);
   app.require_subcommand(1);
   app.footer("Run 'infinity-sms COMMAND --help' for a command's options; 'man infinity-sms' for everything.");
   Context ctx;
-  app.add_option("--config", ctx.config_path, "config file (default $INFINITY_SMS_CONFIG, else "
-                                              "$XDG_CONFIG_HOME/infinity-sms/config.json)");
-  app.add_option("--env-file", ctx.env_file, "dotenv file with the sample's variables (like .env.dev)");
-  app.add_option("--log-level", ctx.log_level, "trace, debug, info, warn, error or off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
-  app.add_option("--log-format", ctx.log_format, "text (default) or json: one JSON object per line")
-      ->check(CLI::IsMember({"text", "json"}));
-  app.add_flag("--log-unredacted", ctx.log_unredacted,
-               "log end users' phone numbers and message text in full (default: last 4 digits, text length)");
   add_serve(app, ctx);
   add_config(app, ctx);
   add_token(app, ctx);
@@ -71,6 +85,7 @@ int run(int argc, char** argv) {
   add_outbox(app, ctx);
   add_status(app, ctx);
   add_doctor(app, ctx);
+  add_global_options(app, ctx, "Options");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

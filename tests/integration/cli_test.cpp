@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli_commands.h"
 #include "core/crypto.h"
 #include "core/form.h"
 #include "fakes/fake_infinity.h"
@@ -270,4 +271,53 @@ TEST_CASE("simulate-inbound posts a signed Twilio-shaped webhook", "[cli]") {
   CHECK(refused.exit_code == 1);
   CHECK(refused.err.find("is 'infinity-sms serve' running there?") != std::string::npos);
   CHECK(cli({"simulate-inbound", "--from", "12", "--to", "+15559870002", "--body", "x"}).exit_code == 2);
+}
+
+TEST_CASE("global options go before or after every command", "[cli]") {
+  Cli cli;
+  cli.write({{"server", {{"port", 9123}, {"adminPort", 1}}}});
+  auto commands = itest::all_commands();
+  REQUIRE(commands.size() >= 14);  // the listing was really read
+  for (const auto& args : commands) {
+    if (args.empty()) continue;
+    std::string path;
+    for (const auto& a : args) path += " " + a;
+    INFO("infinity-sms" << path);
+    auto help_args = args;
+    help_args.push_back("--help");
+    auto help = fakes::run(help_args).out;
+    CHECK(help.find("Global options") != std::string::npos);
+    for (const char* option : {"--config", "--env-file", "--log-level", "--log-format", "--log-unredacted"})
+      CHECK(help.find(option) != std::string::npos);
+    // After the command, the option is parsed (its value checked) as it is before it.
+    auto bad_after = args;
+    bad_after.insert(bad_after.end(), {"--log-format", "xml"});
+    auto r = fakes::run(bad_after);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("--log-format") != std::string::npos);
+    CHECK(r.err.find("not expected") == std::string::npos);
+  }
+
+  // --config after the command names the file read and written.
+  auto before = fakes::run({"--config", cli.config(), "config", "show"});
+  auto after = fakes::run({"config", "show", "--config", cli.config()});
+  CHECK(after.exit_code == 0);
+  CHECK(after.out == before.out);
+  CHECK(after.out.find("server.port = 9123  # file") != std::string::npos);
+  CHECK(fakes::run({"config", "set", "server.port", "9124", "--config", cli.config()}).exit_code == 0);
+  CHECK(cli({"config", "show"}).out.find("server.port = 9124  # file") != std::string::npos);
+  std::ofstream(cli.dir.file(".env")) << "PORT=7100\n";
+  CHECK(fakes::run({"config", "show", "--env-file", cli.dir.file(".env"), "--config", cli.config()}).out.find(
+            "server.port = 7100  # env-file PORT") != std::string::npos);
+  // status asks the admin listener the file names (port 1: nobody there).
+  auto status = fakes::run({"status", "--config", cli.config()});
+  CHECK(status.exit_code == 1);
+  CHECK(status.err.find("127.0.0.1:1") != std::string::npos);
+  // The log options after the command: config set's audit line, as JSON, or none at all.
+  auto logged = fakes::run({"config", "set", "server.port", "9125", "--config", cli.config(), "--log-format", "json"});
+  CHECK(logged.err.find("{\"time\":") != std::string::npos);
+  CHECK(logged.err.find("audit: configuration changed by config set") != std::string::npos);
+  auto quiet = fakes::run({"config", "set", "server.port", "9126", "--config", cli.config(), "--log-level", "off"});
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.err.find("audit:") == std::string::npos);
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/config.h"
+#include "cli_commands.h"
 #include "fakes/process.h"
 
 namespace {
@@ -37,32 +38,6 @@ std::set<std::string> long_options(const std::vector<std::string>& args) {
   return out;
 }
 
-// The subcommands a command's --help lists under "Subcommands:".
-std::vector<std::string> subcommands(std::vector<std::string> args) {
-  args.push_back("--help");
-  std::istringstream help(fakes::run(args).out);
-  std::vector<std::string> out;
-  bool listing = false;
-  for (std::string line; std::getline(help, line);) {
-    if (line.rfind("Subcommands:", 0) == 0) listing = true;
-    else if (listing && line.rfind("  ", 0) == 0) out.push_back(line.substr(2, line.find(' ', 2) - 2));
-    else if (listing) break;
-  }
-  return out;
-}
-
-// Every command path, read from --help itself (so a new subcommand cannot be forgotten here):
-// {}, {"serve"}, {"config", "show"}, ...
-std::vector<std::vector<std::string>> all_commands() {
-  std::vector<std::vector<std::string>> out = {{}};
-  for (const auto& top : subcommands({})) {
-    auto nested = subcommands({top});
-    if (nested.empty()) out.push_back({top});
-    for (const auto& sub : nested) out.push_back({top, sub});
-  }
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("completion scripts pass their shells' syntax checks", "[docs]") {
@@ -88,6 +63,7 @@ TEST_CASE("bash completes subcommands and config keys", "[docs]") {
   CHECK(complete("infinity-sms config s", 2) == "show set\n");
   CHECK(complete("infinity-sms config set avaya.ho", 3) == "avaya.host\n");
   CHECK(complete("infinity-sms sign-webhook infinity --ev", 3) == "--event\n");
+  CHECK(complete("infinity-sms outbox list --log-f", 3) == "--log-format\n");  // global options after the command
 }
 
 TEST_CASE("every command and option in --help is in the man page and each completion file", "[docs]") {
@@ -98,7 +74,7 @@ TEST_CASE("every command and option in --help is in the man page and each comple
                                                            {"bash", slurp("completions/infinity-sms.bash")},
                                                            {"zsh", slurp("completions/_infinity-sms")},
                                                            {"fish", slurp("completions/infinity-sms.fish")}};
-  auto commands = all_commands();
+  auto commands = itest::all_commands();
   REQUIRE(commands.size() >= 14);  // the listing was really read
   for (auto args : commands) {
     std::string path;
