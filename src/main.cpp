@@ -1,3 +1,4 @@
+// The program's entry point: tunes the allocator for serve, then runs the command line.
 #include "cli/allocator_tuning.h"
 #include "cli/app.h"
 

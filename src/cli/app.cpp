@@ -1,3 +1,4 @@
+// The command line: the global options, the subcommand tree, config loading and exit codes.
 #include "cli/app.h"
 
 #include "cli/context.h"

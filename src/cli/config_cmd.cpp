@@ -1,3 +1,4 @@
+// The config subcommand: config show (values and where they come from) and config set.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+// The outbox subcommand: list, show, retry and purge messages in the outbox serve uses.
 #include "cli/context.h"
 #include "core/clock.h"
 #include "server/server.h"

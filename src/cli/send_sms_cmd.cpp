@@ -1,3 +1,4 @@
+// The send-sms subcommand: sends one SMS through Twilio's Messages API and prints its SID.
 #include "cli/context.h"
 #include "twilio/client.h"
 #include "twilio/webhook.h"

@@ -1,3 +1,4 @@
+// The serve subcommand: its flags, and running the connector (server/server.h).
 #include "cli/context.h"
 #include "server/server.h"
 

@@ -1,3 +1,4 @@
+// The sign-webhook subcommand: signs, and optionally posts, an Infinity or Twilio webhook.
 #include <fstream>
 #include <iostream>
 #include <iterator>

@@ -1,3 +1,4 @@
+// The simulate-inbound subcommand: posts a signed Twilio inbound-SMS webhook to the connector.
 #include "cli/context.h"
 #include "core/crypto.h"
 #include "core/text.h"

@@ -1,3 +1,4 @@
+// The status subcommand: reads a running serve's /api/status and prints it as a table or JSON.
 #include "cli/context.h"
 
 namespace sms::cli {

@@ -1,3 +1,4 @@
+// The token subcommand: gets an Infinity access token with the connector's client credentials.
 #include "cli/context.h"
 #include "core/clock.h"
 #include "infinity/token_provider.h"

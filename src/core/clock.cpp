@@ -1,3 +1,4 @@
+// ISO 8601 timestamps (formatting and parsing) and durations like "30s" or "7d".
 #include "core/clock.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// The configuration schema and model: typed access, validation, masking and dotted-key edits.
 #include "core/config.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// Config layers: locating the file, dotenv and env overrides, merging, atomic locked writes.
 #include "core/config_file.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// Hashes, HMACs (a kept context per thread), base64, hex and constant-time comparison.
 #include "core/crypto.h"
 
 #include <openssl/crypto.h>

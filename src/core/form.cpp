@@ -1,3 +1,4 @@
+// Form bodies (application/x-www-form-urlencoded): parsing, encoding and percent-encoding.
 #include "core/form.h"
 
 #include <cctype>

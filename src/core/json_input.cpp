@@ -1,3 +1,4 @@
+// Untrusted JSON: the nesting-depth scan and a parser that refuses duplicate keys.
 #include "core/json_input.h"
 
 #include <set>

@@ -1,3 +1,4 @@
+// Reading a JWT's claims and its exp without verifying the token.
 #include "core/jwt.h"
 
 #include "core/crypto.h"

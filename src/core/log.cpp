@@ -1,3 +1,4 @@
+// The logger: text or JSON lines on stderr, per-thread fields and redaction of numbers and text.
 #include "core/log.h"
 
 #include <fmt/chrono.h>

@@ -1,3 +1,4 @@
+// The Prometheus metrics registry: counters, histograms, gauges and the text exposition.
 #include "core/metrics.h"
 
 #include <fmt/format.h>

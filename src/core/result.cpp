@@ -1,3 +1,4 @@
+// The names of error kinds (to_string(ErrorKind)).
 #include "core/result.h"
 
 namespace sms {

@@ -1,3 +1,4 @@
+// UTF-8 text: code point counting, splitting at word boundaries and SMS segment counting.
 #include "core/text.h"
 
 #include <string>

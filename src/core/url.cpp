@@ -1,3 +1,4 @@
+// URL parsing (absolute http(s) URLs), origins, loopback checks and base URL normalisation.
 #include "core/url.h"
 
 #include <arpa/inet.h>

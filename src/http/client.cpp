@@ -1,3 +1,4 @@
+// The outbound HTTP(S) client over cpp-httplib: keep-alive, timeouts, TLS and Retry-After.
 #include "http/client.h"
 
 #include <httplib.h>

@@ -1,3 +1,4 @@
+// The Infinity Send Message client, and how its error answers map to Errors.
 #include "infinity/client.h"
 
 #include <spdlog/spdlog.h>

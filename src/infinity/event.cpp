@@ -1,3 +1,4 @@
+// Parsing and validating Infinity webhook events.
 #include "infinity/event.h"
 
 #include <nlohmann/json.hpp>

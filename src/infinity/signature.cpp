@@ -1,3 +1,4 @@
+// x-avaya-event-signature: computing and checking it, and the JSON.stringify-style body.
 #include "infinity/signature.h"
 
 #include <nlohmann/json.hpp>

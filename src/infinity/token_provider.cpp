@@ -1,3 +1,4 @@
+// Infinity access tokens: the client-credentials request, OAuth errors and the token cache.
 #include "infinity/token_provider.h"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// Turning webhooks into outbox messages: dedupe keys and the payloads the workers will send.
 #include "relay/messages.h"
 
 #include "core/text.h"

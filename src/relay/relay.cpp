@@ -1,3 +1,4 @@
+// The delivery workers: claiming due messages, sending them and recording each outcome.
 #include "relay/relay.h"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// The retry policy: backoff delays with full jitter, and which errors end a delivery.
 #include "relay/retry_policy.h"
 
 #include <algorithm>

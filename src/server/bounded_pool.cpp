@@ -1,3 +1,4 @@
+// The bounded task queue for a cpp-httplib listener, with its crew for connections over capacity.
 #include "server/bounded_pool.h"
 
 #include <algorithm>

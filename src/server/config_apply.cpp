@@ -1,3 +1,4 @@
+// Putting a changed configuration in force while serve runs (POST /api/configs and SIGHUP).
 #include "server/config_apply.h"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// The HTTP listener over cpp-httplib: TLS, request ids, the request funnel and inherited sockets.
 #include "server/http_server.h"
 
 #include <arpa/inet.h>

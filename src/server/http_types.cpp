@@ -1,3 +1,4 @@
+// The server's request and response helpers (JSON errors, empty TwiML) and its router.
 #include "server/http_types.h"
 
 #include "twilio/webhook.h"

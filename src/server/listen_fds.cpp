@@ -1,3 +1,4 @@
+// Socket activation: the listening sockets passed in by systemd's LISTEN_FDS protocol.
 #include "server/listen_fds.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// serve: data directory, listeners, admin token, signals, start-up and graceful shutdown.
 #include "server/server.h"
 
 #include <fmt/format.h>

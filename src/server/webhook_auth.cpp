@@ -1,3 +1,4 @@
+// Webhook signature checks (Twilio, Infinity), when unsigned ones pass, and the admin token check.
 #include "server/webhook_auth.h"
 
 #include "core/crypto.h"

@@ -1,3 +1,4 @@
+// The libpq layer: result rows, connections, the connection pool and transactions.
 #include "store/postgres.h"
 
 #include <poll.h>

@@ -1,3 +1,4 @@
+// Purging finished messages and old dedupe keys: outbox purge and serve's background retention.
 #include "store/retention.h"
 
 #include <spdlog/spdlog.h>

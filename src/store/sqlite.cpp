@@ -1,3 +1,4 @@
+// The SQLite layer: prepared statements, exec, and opening a database in WAL mode.
 #include "store/sqlite.h"
 
 #include <sys/stat.h>

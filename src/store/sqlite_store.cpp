@@ -2,7 +2,6 @@
 // power loss as well as process crashes (NORMAL in WAL mode survives a crash of the process but
 // may lose the last commits on power loss); a webhook is acknowledged only after its commit.
 #include <algorithm>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -11,7 +10,10 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "store/group_commit.h"
 #include "store/sqlite.h"
+#include "store/sqlite_heads.h"
+#include "store/sqlite_schema.h"
 #include "store/store.h"
 
 namespace sms::store {
@@ -21,50 +23,7 @@ namespace fs = std::filesystem;
 using sqlite::Failure;
 using sqlite::Statement;
 
-// Ordered schema migrations; user_version records how many have run.
-constexpr const char* kMigrations[] = {
-    R"sql(
-    CREATE TABLE messages (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      direction TEXT NOT NULL,
-      state TEXT NOT NULL,
-      conversation TEXT NOT NULL,
-      source_id TEXT NOT NULL,
-      payload TEXT NOT NULL,
-      attempts INTEGER NOT NULL DEFAULT 0,
-      created_ms INTEGER NOT NULL,
-      updated_ms INTEGER NOT NULL,
-      next_attempt_ms INTEGER NOT NULL,
-      provider_id TEXT NOT NULL DEFAULT '',
-      last_error TEXT NOT NULL DEFAULT '',
-      provider_code TEXT NOT NULL DEFAULT '');
-    CREATE INDEX messages_claim ON messages(direction, state, conversation, id);
-    CREATE INDEX messages_provider ON messages(provider_id) WHERE provider_id <> '';
-    CREATE INDEX messages_purge ON messages(state, updated_ms);
-    CREATE TABLE dedupe (key TEXT PRIMARY KEY, created_ms INTEGER NOT NULL);
-    CREATE TABLE attempts (
-      message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
-      at_ms INTEGER NOT NULL,
-      outcome TEXT NOT NULL,
-      detail TEXT NOT NULL);
-    CREATE INDEX attempts_message ON attempts(message_id);
-    )sql",
-    // Unfinished messages only, so finding each conversation's head and expiring old messages
-    // stay index seeks however many finished (or queued) messages the table holds.
-    R"sql(
-    CREATE INDEX messages_active ON messages(direction, conversation, id) WHERE state IN ('queued','sending');
-    CREATE INDEX messages_expiry ON messages(direction, created_ms) WHERE state = 'queued';
-    DROP INDEX messages_claim;  -- served only the old claim query; every state change paid for it
-    )sql",
-    // Every claim and delivery outcome paid for this index (state and updated_ms change each
-    // time); it served only `outbox purge`, an operator's occasional command that may scan.
-    R"sql(
-    DROP INDEX messages_purge;
-    )sql",
-};
-constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
-
-// What an update of messages returns for SqliteStore::reload_head.
+// What an update of messages returns for ConversationHeads::reload.
 #define CHANGED_CONVERSATION "RETURNING direction, conversation"
 
 constexpr const char* kColumns =
@@ -103,7 +62,7 @@ class SqliteStore final : public Store {
     return run([&] {
       db_ = sqlite::open(file_);
       sqlite::exec(db_, "PRAGMA foreign_keys=ON;");
-      migrate();
+      sqlite::migrate(db_);
       reader_ = sqlite::open(file_);
       sqlite::exec(reader_, "PRAGMA query_only=ON; PRAGMA cache_size=-512;");  // its scans read each page once
     });
@@ -111,7 +70,7 @@ class SqliteStore final : public Store {
 
   Result<Enqueued> enqueue(const std::string& key, const std::vector<NewMessage>& messages) override {
     auto result = Enqueued::stored;
-    auto done = batched(Durability::power_loss, [&] {
+    auto done = batches_.run(Durability::power_loss, [&] {
       auto now = unix_ms_now();
       auto& claim = cached("INSERT INTO dedupe(key, created_ms) VALUES(?1, ?2) ON CONFLICT(key) DO NOTHING");
       claim.bind(1, key).bind(2, now).step();
@@ -128,8 +87,7 @@ class SqliteStore final : public Store {
         insert.reset();
         // A conversation's first unfinished message is its head (if this job is undone, so is
         // the whole copy: see undo_job).
-        if (heads_known_)
-          heads_[lane(m.direction)].try_emplace(m.conversation, Head{sqlite3_last_insert_rowid(db_), false, now});
+        heads_.added(m.direction, m.conversation, sqlite3_last_insert_rowid(db_), now);
       }
     });
     if (!done) return std::unexpected(done.error());
@@ -141,16 +99,11 @@ class SqliteStore final : public Store {
     // commit and its own WAL pages each time, and took the connection from the batches of
     // webhooks waiting to be acknowledged.
     std::vector<Message> out;
-    auto done = batched(Durability::process_crash, [&] {
+    auto done = batches_.run(Durability::process_crash, [&] {
       // The head of each conversation (its oldest unfinished message) is claimable when queued and
       // due: picked from the heads kept in memory, oldest first.
-      refresh_heads();
-      auto& heads = heads_[lane(d)];
-      std::vector<std::int64_t> due;
-      for (const auto& [conversation, head] : heads)
-        if (!head.sending && head.due_ms <= now_ms) due.push_back(head.id);
-      std::sort(due.begin(), due.end());
-      due.resize(std::min(due.size(), limit));
+      heads_.refresh();
+      auto due = heads_.due(d, now_ms, limit);
       static const std::string sql = std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?1";
       auto& get = cached(sql.c_str());
       auto& mark = cached("UPDATE messages SET state = 'sending', updated_ms = ?2 WHERE id = ?1");
@@ -161,7 +114,7 @@ class SqliteStore final : public Store {
         mark.bind(1, id).bind(2, now_ms).step();
         mark.reset();
         out.back().state = State::sending;
-        heads[out.back().conversation].sending = true;
+        heads_.claimed(d, out.back().conversation);
       }
     });
     if (!done) return std::unexpected(done.error());
@@ -191,7 +144,7 @@ class SqliteStore final : public Store {
       Transaction tx(*this, Durability::process_crash);
       auto& s = cached("UPDATE messages SET state = 'queued' WHERE id = ?1 AND state = 'sending' " CHANGED_CONVERSATION);
       for (auto id : ids) {
-        if (s.bind(1, id).step()) reload_head(s);
+        if (s.bind(1, id).step()) heads_.reload(s);
         s.reset();
       }
       tx.commit();
@@ -212,7 +165,7 @@ class SqliteStore final : public Store {
       s.reset();
       int n = sqlite3_changes(db_);
       tx.commit();
-      if (n > 0) heads_known_ = false;
+      if (n > 0) heads_.forget();
       return n;
     });
   }
@@ -233,7 +186,7 @@ class SqliteStore final : public Store {
       s.bind(1, provider_id).bind(2, to_string(state)).bind(3, now).bind(4, error_code);
       std::vector<std::int64_t> ids;
       while (s.step()) {
-        reload_head(s);
+        heads_.reload(s);
         ids.push_back(s.integer(2));
       }
       s.reset();
@@ -247,7 +200,7 @@ class SqliteStore final : public Store {
     return run([&] {
       Statement s(db_, "UPDATE messages SET state = 'queued', next_attempt_ms = ?1 WHERE state = 'sending'");
       s.bind(1, unix_ms_now()).step();
-      heads_known_ = false;
+      heads_.forget();
       return sqlite3_changes(db_);
     });
   }
@@ -301,7 +254,7 @@ class SqliteStore final : public Store {
     });
     if (!found) return std::unexpected(found.error());
     Purged purged;
-    auto done = batched(Durability::process_crash, [&] {
+    auto done = batches_.run(Durability::process_crash, [&] {
       purged = {};
       // The conditions again: an operator may have retried a dead message since it was found.
       auto& message = cached("DELETE FROM messages WHERE id = ?1 AND updated_ms < ?2 AND "
@@ -347,14 +300,6 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // What a commit must survive. Accepting a webhook (or an operator's or Twilio's change) must
-  // survive power loss: fsync before we answer. The relay's own bookkeeping (claiming a message,
-  // recording a delivery's outcome) only has to survive a crash of the process: in WAL mode the
-  // commit is in the OS's page cache at once and reaches the disk with the next fsync (the next
-  // accepted webhook's, or a checkpoint). Losing it to a power cut means a message is sent again
-  // (at least once), never lost, since the message itself was committed durably.
-  enum class Durability { power_loss, process_crash };
-
   // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed. Prepared once, like every statement
   // of the hot paths (sqlite3_exec would parse them at each of the several per webhook).
   struct Transaction {
@@ -384,7 +329,7 @@ class SqliteStore final : public Store {
   auto run(F&& f) -> Result<decltype(f())> {
     std::lock_guard lock(mutex_);
     auto r = attempt(f);
-    if (!r) heads_known_ = false;  // whatever was undone may have been mirrored already
+    if (!r) heads_.forget();  // whatever was undone may have been mirrored already
     return r;
   }
 
@@ -413,71 +358,10 @@ class SqliteStore final : public Store {
     }
   }
 
-  // Group commit. Concurrent writers share one transaction, and so one fsync when any of them
-  // needs one: a caller that finds no batch in progress commits every job queued so far (its own
-  // included) while later callers queue the next batch. When a batch is committed, only its own
-  // callers are woken, and the first caller of the next batch is told to commit it: waking
-  // every waiter (the next batch's too) cost each webhook two needless context switches. Each
-  // caller waits on its own mutex, not the batch's: woken callers would otherwise queue for the
-  // batch mutex, which the committer holds while it wakes the rest (another switch each).
-  // Each job runs in its own savepoint, so one that fails is undone alone; no caller returns
-  // before the commit holding its job.
-  struct Job {
-    Durability durability;
-    const std::function<void()>& run;
-    std::optional<Error> error;
-    std::mutex mutex;  // guards done and leads
-    bool done = false;
-    bool leads = false;  // its caller commits the next batch
-    std::condition_variable wake;
-
-    void wait() {
-      std::unique_lock lock(mutex);
-      wake.wait(lock, [&] { return done || leads; });
-    }
-    // Sets done or leads. The caller returns once it sees either, so this is the last use of
-    // the job (which lives on its caller's stack) by another thread.
-    void signal(bool Job::*flag) {
-      std::lock_guard lock(mutex);
-      this->*flag = true;
-      wake.notify_one();
-    }
-  };
-
-  Result<void> batched(Durability durability, const std::function<void()>& work) {
-    Job me{durability, work, std::nullopt, {}, false, false, {}};
-    {
-      std::unique_lock lock(batch_mutex_);
-      pending_.push_back(&me);
-      bool follows = batch_running_;
-      batch_running_ = true;
-      lock.unlock();
-      if (follows) me.wait();
-    }
-    if (!me.done) {
-      std::vector<Job*> batch;
-      {
-        std::lock_guard lock(batch_mutex_);
-        batch.swap(pending_);
-      }
-      commit_batch(batch);
-      Job* next = nullptr;
-      {
-        std::lock_guard lock(batch_mutex_);
-        batch_running_ = !pending_.empty();
-        if (batch_running_) next = pending_.front();
-      }
-      // The next batch starts before this one's callers are woken one by one.
-      if (next) next->signal(&Job::leads);
-      for (auto* j : batch)
-        if (j != &me) j->signal(&Job::done);
-    }
-    if (me.error) return std::unexpected(*me.error);
-    return {};
-  }
-
-  void commit_batch(const std::vector<Job*>& batch) {
-    bool durable = std::any_of(batch.begin(), batch.end(), [](const Job* j) { return j->durability == Durability::power_loss; });
+  // One batch of the group commit in one transaction, each job in its own savepoint, so one that
+  // fails is undone alone.
+  void commit_batch(const std::vector<GroupCommit::Job*>& batch) {
+    bool durable = std::any_of(batch.begin(), batch.end(), [](const GroupCommit::Job* j) { return j->durability == Durability::power_loss; });
     auto committed = run([&] {
       Transaction tx(*this, durable ? Durability::power_loss : Durability::process_crash);
       for (auto* j : batch) {
@@ -499,7 +383,7 @@ class SqliteStore final : public Store {
 
   // Rolls one job of a batch back to its savepoint; the error it returns.
   Error undo_job(const std::string& why) {
-    heads_known_ = false;
+    heads_.forget();
     for (auto& [sql, statement] : statements_) statement->reset();
     sqlite::exec(db_, "ROLLBACK TO job; RELEASE job");
     return make_error(ErrorKind::internal, "store " + file_.string() + ": " + why);
@@ -532,12 +416,12 @@ class SqliteStore final : public Store {
   // else is being committed (relay bookkeeping: see Durability).
   template <class Bind>
   Result<void> outcome(std::int64_t id, const char* update, const std::string& what, const std::string& detail, Bind bind) {
-    return batched(Durability::process_crash, [&] {
+    return batches_.run(Durability::process_crash, [&] {
       auto now = unix_ms_now();
       auto& s = cached(update);
       s.bind(1, id).bind(9, now);
       bind(s);
-      if (s.step()) reload_head(s);
+      if (s.step()) heads_.reload(s);
       s.reset();
       add_attempt(id, now, what, detail);
     });
@@ -549,92 +433,9 @@ class SqliteStore final : public Store {
       Statement s(db_, "UPDATE messages SET state = 'queued', next_attempt_ms = ?2, updated_ms = ?2, provider_id = '' WHERE " + where +
                            " AND state IN ('dead','failed','expired')");
       s.bind(1, id).bind(2, unix_ms_now()).step();
-      heads_known_ = false;
+      heads_.forget();
       return sqlite3_changes(db_);
     });
-  }
-
-  // Each direction's conversation heads (a conversation's oldest message still queued or
-  // sending), mirrored in memory so that a claim picks the due ones without walking the index
-  // (the walk visited every conversation with work, for every claim: 15 ms per claim with 10,000
-  // of them). This connection's writes keep it current; it is read again from the database when
-  // another connection wrote (the outbox CLI: PRAGMA data_version) and after whatever it does
-  // not follow (expiry, requeues, a failed write). Under mutex_.
-  struct Head {
-    std::int64_t id = 0;
-    bool sending = false;
-    std::int64_t due_ms = 0;
-  };
-  static int lane(Direction d) { return d == Direction::inbound ? 0 : 1; }
-
-  void refresh_heads() {
-    auto& v = cached("PRAGMA data_version");
-    v.step();
-    auto version = v.integer(0);
-    v.reset();
-    if (heads_known_ && version == data_version_) return;
-    // The conversations are walked one index seek at a time (a skip scan over messages_active),
-    // so the cost grows with the number of conversations, not of messages.
-    auto& q = cached("WITH RECURSIVE convs(c) AS ("
-                     " SELECT (SELECT conversation FROM messages WHERE direction = ?1 AND"
-                     "   state IN ('queued','sending') ORDER BY conversation LIMIT 1)"
-                     " UNION ALL"
-                     " SELECT (SELECT conversation FROM messages WHERE direction = ?1 AND"
-                     "   state IN ('queued','sending') AND conversation > convs.c ORDER BY conversation LIMIT 1)"
-                     " FROM convs WHERE convs.c IS NOT NULL)"
-                     " SELECT direction, conversation, id, state, next_attempt_ms FROM messages WHERE id IN"
-                     " (SELECT (SELECT id FROM messages WHERE direction = ?1 AND state IN ('queued','sending') AND"
-                     "   conversation = convs.c ORDER BY id LIMIT 1) FROM convs WHERE convs.c IS NOT NULL)");
-    for (auto d : {Direction::inbound, Direction::outbound}) {
-      heads_[lane(d)].clear();
-      q.bind(1, to_string(d));
-      while (q.step()) put_head(q);
-      q.reset();
-    }
-    data_version_ = version;
-    heads_known_ = true;
-  }
-
-  // A conversation's head from `row`: direction, conversation, id, state, next_attempt_ms.
-  void put_head(const Statement& row) {
-    auto d = parse_direction(row.text(0)).value_or(Direction::inbound);
-    heads_[lane(d)][row.text(1)] = {row.integer(2), row.text(3) == "sending", row.integer(4)};
-  }
-
-  // After a change to a message whose direction and conversation are columns 0 and 1 of `row`
-  // (CHANGED_CONVERSATION), that conversation's head as the database now has it.
-  void reload_head(const Statement& row) {
-    if (!heads_known_) return;
-    auto d = parse_direction(row.text(0)).value_or(Direction::inbound);
-    auto conversation = row.text(1);
-    auto& q = cached("SELECT direction, conversation, id, state, next_attempt_ms FROM messages WHERE direction = ?1 AND"
-                     " state IN ('queued','sending') AND conversation = ?2 ORDER BY id LIMIT 1");
-    q.bind(1, to_string(d)).bind(2, conversation);
-    if (q.step()) put_head(q);
-    else heads_[lane(d)].erase(conversation);
-    q.reset();
-  }
-
-  int user_version() {
-    Statement v(db_, "PRAGMA user_version");
-    v.step();
-    return static_cast<int>(v.integer(0));
-  }
-
-  // Each step re-reads the version inside its write transaction, so several processes opening
-  // the same file at once apply each migration exactly once.
-  void migrate() {
-    for (;;) {
-      Transaction tx(*this);
-      int version = user_version();
-      if (version > kSchemaVersion)
-        throw Failure{"schema version " + std::to_string(version) + " is newer than this infinity-sms (" +
-                      std::to_string(kSchemaVersion) + "); upgrade infinity-sms"};
-      if (version == kSchemaVersion) return;
-      sqlite::exec(db_, kMigrations[version]);
-      sqlite::exec(db_, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str());
-      tx.commit();
-    }
   }
 
   fs::path file_;
@@ -643,12 +444,8 @@ class SqliteStore final : public Store {
   sqlite3* reader_ = nullptr;  // see read()
   std::mutex read_mutex_;
   std::map<const char*, std::unique_ptr<Statement>> statements_;  // see cached(); under mutex_
-  std::map<std::string, Head> heads_[2];  // by lane(direction), then conversation; see refresh_heads()
-  bool heads_known_ = false;
-  std::int64_t data_version_ = 0;
-  std::mutex batch_mutex_;  // guards pending_ and batch_running_
-  std::vector<Job*> pending_;
-  bool batch_running_ = false;
+  sqlite::ConversationHeads heads_{[this](const char* sql) -> Statement& { return cached(sql); }};  // under mutex_
+  GroupCommit batches_{[this](const std::vector<GroupCommit::Job*>& batch) { commit_batch(batch); }};
 };
 
 }  // namespace

@@ -1,3 +1,4 @@
+// The names of the outbox's directions and message states, and parsing them.
 #include "store/store.h"
 
 namespace sms::store {

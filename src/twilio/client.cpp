@@ -1,3 +1,4 @@
+// The Twilio REST client (send, account, numbers) and how its error answers map to Errors.
 #include "twilio/client.h"
 
 #include "core/crypto.h"

@@ -1,3 +1,4 @@
+// Twilio request signatures (X-Twilio-Signature): computing and verifying them.
 #include "twilio/signature.h"
 
 #include <algorithm>

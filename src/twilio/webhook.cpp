@@ -1,3 +1,4 @@
+// Parsing and validating Twilio's inbound-SMS and status callback forms; new message SIDs.
 #include "twilio/webhook.h"
 
 #include <algorithm>
