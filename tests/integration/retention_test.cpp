@@ -62,7 +62,7 @@ TEST_CASE("serve purges finished messages and dedupe keys older than store.reten
   fakes::FakeInfinity inf;
   Serve s(retention_config(tw, inf, "2d"));
   stop(s);
-  fill(s, 700, 3);  // more than one purge step (500)
+  fill(s, 700, 3);  // several purge steps (kPurgeBatch)
   s.start();
   auto line = s.child->wait_for_line("retention: purged", 20s);
   INFO(s.child->output());
