@@ -82,6 +82,20 @@ json restart_config(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf)
   return cfg;
 }
 
+// What a crash and the service manager's restart do: SIGKILL, then a new process.
+void kill_and_start(Serve& s) {
+  s.child->signal(SIGKILL);
+  s.child->wait(5s);
+  s.start();
+}
+
+// Every acknowledged webhook is delivered, in order, with at most `duplicates` repeats per direction.
+void check_delivered(const fakes::FakeInfinity& inf, const fakes::FakeTwilio& tw, const Outcome& o, int duplicates) {
+  auto [in, out] = wait_for_deliveries(inf, tw, o.acked_in.size(), 60s);
+  check(in, o.acked_in, "inbound", duplicates);
+  check(out, o.acked_out, "outbound", duplicates);
+}
+
 }  // namespace
 
 TEST_CASE("SIGTERM restarts on sockets held by a service manager answer and deliver every webhook", "[serve][restart]") {
@@ -104,9 +118,7 @@ TEST_CASE("SIGTERM restarts on sockets held by a service manager answer and deli
   CHECK(o.failed == 0);
   CHECK(o.acked_in.size() == kPerDirection);
   CHECK(o.acked_out.size() == kPerDirection);
-  auto [in, out] = wait_for_deliveries(inf, tw, kPerDirection, 60s);
-  check(in, o.acked_in, "inbound", 0);
-  check(out, o.acked_out, "outbound", 0);
+  check_delivered(inf, tw, o, 0);
 }
 
 TEST_CASE("SIGKILL restarts on held sockets lose no acknowledged webhook and refuse none", "[serve][restart]") {
@@ -115,19 +127,13 @@ TEST_CASE("SIGKILL restarts on held sockets lose no acknowledged webhook and ref
   Listener webhook, admin;
   Serve s(restart_config(tw, inf), {}, true, {}, {{webhook.fd, "webhook"}, {admin.fd, "admin"}});
   std::atomic<int> port{webhook.port};
-  auto o = stream_with_restarts(tw, inf, port, [&] {
-    s.child->signal(SIGKILL);
-    s.child->wait(5s);
-    s.start();
-  });
+  auto o = stream_with_restarts(tw, inf, port, [&] { kill_and_start(s); });
   // Only a webhook whose connection the killed process held can fail: at most one per posting
   // thread and kill.
   WARN("SIGKILL x" << kRestarts << " with held sockets: " << o.failed << " of " << 2 * kPerDirection
                    << " webhooks not answered 200");
   CHECK(o.failed <= 2 * kRestarts);
-  auto [in, out] = wait_for_deliveries(inf, tw, o.acked_in.size(), 60s);
-  check(in, o.acked_in, "inbound", kRestarts);
-  check(out, o.acked_out, "outbound", kRestarts);
+  check_delivered(inf, tw, o, kRestarts);
 }
 
 TEST_CASE("SIGKILL restarts that bind their own socket refuse webhooks while down (the baseline)", "[serve][restart]") {
@@ -136,25 +142,19 @@ TEST_CASE("SIGKILL restarts that bind their own socket refuse webhooks while dow
   Serve s(restart_config(tw, inf));
   s.port_arg = std::to_string(s.port);  // the next process binds the same port, as a restarted service does
   std::atomic<int> port{s.port};
-  auto o = stream_with_restarts(tw, inf, port, [&] {
-    s.child->signal(SIGKILL);
-    s.child->wait(5s);
-    s.start();
-  });
+  auto o = stream_with_restarts(tw, inf, port, [&] { kill_and_start(s); });
   WARN("SIGKILL x" << kRestarts << " binding its own socket: " << o.failed << " of " << 2 * kPerDirection
                    << " webhooks not answered 200");
-  auto [in, out] = wait_for_deliveries(inf, tw, o.acked_in.size(), 60s);
-  check(in, o.acked_in, "inbound", kRestarts);
-  check(out, o.acked_out, "outbound", kRestarts);
+  check_delivered(inf, tw, o, kRestarts);
 }
 
-TEST_CASE("a single unnamed inherited socket is the webhook listener; a bad one is refused", "[serve][restart]") {
+TEST_CASE("a single unnamed inherited socket is the webhook listener and a bad one is refused", "[serve][restart]") {
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;
   Listener webhook;
   Serve s(fake_config(tw, inf), {}, true, {}, {{webhook.fd, "infinity-sms.socket"}});
   CHECK(s.port == webhook.port);
-  CHECK(s.client->Get("/health")->status == 200);
+  CHECK(s.client->Get("/api/health")->status == 200);
   CHECK(s.admin_port != webhook.port);  // bound by serve itself
 
   int not_listening = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -122,7 +122,7 @@ TEST_CASE("merge reports the leaves that changed") {
   CHECK(base == json{{"a", {{"b", 1}, {"c", 3}, {"d", 4}}}});
 }
 
-TEST_CASE("environment variables map to keys; ENV picks mock modes") {
+TEST_CASE("environment variables map to keys, and ENV picks mock modes") {
   auto l = config::env_overrides({{"TWILIO_ACCOUNT_SID", "AC1"}, {"PORT", "9001"}, {"ENV", "mock_all"},
                                   {"AVAYA_INFINITY_HOST", ""}, {"UNRELATED", "x"}});
   REQUIRE(l);

@@ -331,7 +331,7 @@ CONTRACT_TEST("a request that fails stores nothing of itself and leaves concurre
   CHECK(*retry == Enqueued::stored);
 }
 
-CONTRACT_TEST("an empty provider id matches nothing; a retried message forgets its old provider id") {
+CONTRACT_TEST("an empty provider id matches nothing, and a retried message forgets its old provider id") {
   TestType backend;
   auto s = backend.open();
   s->enqueue("k1", {msg("A", "x", Direction::outbound)});

@@ -61,7 +61,7 @@ TEST_CASE("ports are added or removed as Twilio's helpers do") {
   CHECK(twilio::validate_signature({"12345"}, twilio::compute_signature("12345", odd, P), odd, P));
 }
 
-TEST_CASE("tampering, wrong signatures and wrong tokens fail; rotation tokens pass") {
+TEST_CASE("tampering, wrong signatures and wrong tokens fail, and rotation tokens pass") {
   auto tampered = P;
   tampered[2].second = "4321";
   CHECK_FALSE(twilio::validate_signature({"12345"}, "RSOYDt4T1cUTdK1PDd93/VVr8B8=", U, tampered));
