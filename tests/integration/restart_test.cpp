@@ -21,24 +21,6 @@ constexpr int kRestarts = 3;
 constexpr int kPerDirection = 1200;
 constexpr auto kPace = std::chrono::microseconds(3000);  // ~300 webhooks/s each way
 
-// A listening TCP socket on a free loopback port.
-struct Listener {
-  int fd = -1;
-  int port = 0;
-  Listener() {
-    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(fd, 1024) == 0);
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    port = ntohs(a.sin_port);
-  }
-  ~Listener() { ::close(fd); }
-};
-
 struct Outcome {
   std::set<int> acked_in, acked_out;
   int failed = 0;  // webhooks with no 200 answer (refused, cut off, or an error status)

@@ -147,6 +147,31 @@ TEST_CASE("serve speaks HTTPS (TLS 1.2 or newer) on both listeners", "[serve][se
   CHECK(again->status == 200);
 }
 
+TEST_CASE("serve speaks HTTPS on listening sockets passed in by a service manager", "[serve][security][tls]") {
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  fakes::TempDir certs;
+  auto [cert, key] = make_certificate(certs);
+  auto cfg = fake_config(tw, inf);
+  cfg["server"]["tls"] = {{"cert", cert}, {"key", key}};
+  Listener webhook, admin;
+  Serve s(cfg, {}, true, {}, {{webhook.fd, "webhook"}, {admin.fd, "admin"}});
+  REQUIRE(s.scheme == "https");
+  CHECK(s.port == webhook.port);
+  CHECK(s.admin_port == admin.port);
+  auto in = s.post_twilio("/callbacks/twilio/sms", real_inbound(), tw.auth_token());
+  REQUIRE(in);
+  CHECK(in->status == 200);
+  auto status = s.admin_get("/api/status");
+  REQUIRE(status);
+  CHECK(status->status == 200);
+  CHECK(handshake(webhook.port, TLS1_2_VERSION, TLS1_3_VERSION));
+  CHECK(handshake(admin.port, TLS1_2_VERSION, TLS1_3_VERSION));
+  RawConnection plain(webhook.port);
+  plain.send("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(plain.read_all(2s).find("200 OK") == std::string::npos);
+}
+
 TEST_CASE("serve refuses to start with a broken TLS configuration", "[serve][security][tls]") {
   fakes::TempDir dir;
   auto [cert, key] = make_certificate(dir);
