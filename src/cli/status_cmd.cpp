@@ -38,6 +38,15 @@ void print_table(const nlohmann::json& s, const std::string& url) {
   fmt::print("  {:<16}{}\n", "oldest queued", or_dash(s["oldestQueued"]));
   fmt::print("  {:<16}inbound {}, outbound {}\n", "last delivery", or_dash(s["lastDelivery"]["inbound"]),
              or_dash(s["lastDelivery"]["outbound"]));
+  const auto upstreams = s.value("upstreams", nlohmann::json::object());
+  for (const auto& [name, u] : upstreams.items()) {
+    if (u.value("state", "") != "failing") {
+      fmt::print("  {:<16}{}\n", name, u.value("state", "?"));
+      continue;
+    }
+    fmt::print("  {:<16}failing since {}, next probe {}: {}\n", name, or_dash(u["failingSince"]), or_dash(u["nextProbe"]),
+               u.value("lastError", ""));
+  }
   auto dead = s.value("deadLetters", 0);
   fmt::print("  {:<16}{}{}\n", "dead letters", dead, dead ? " (infinity-sms outbox list --state dead)" : "");
   fmt::print("  {:<16}{}\n", "token expires", or_dash(s["tokenExpires"]));
@@ -70,7 +79,7 @@ int status(Context& ctx, const Opts& o) {
 }  // namespace
 
 void add_status(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("status", "Ask a running serve for readiness, queue, last deliveries, dead letters, token expiry");
+  auto* cmd = app.add_subcommand("status", "Ask a running serve for readiness, queue, last deliveries, upstreams, dead letters, token expiry");
   auto o = std::make_shared<Opts>();
   cmd->add_option("--url", o->url, "admin listener URL (default http://server.adminHost:server.adminPort)");
   cmd->add_flag("--json", o->json, "print the admin API's JSON answer");

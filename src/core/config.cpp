@@ -66,6 +66,7 @@ std::vector<KeySpec> make_schema() {
       {"relay.upstreamTimeout", T::duration, "15s", S::plain, "", "timeout of each call to Twilio or Infinity"},
       {"relay.retryInitial", T::duration, "1s", S::plain, "", "first retry delay"},
       {"relay.retryMax", T::duration, "5m", S::plain, "", "longest retry delay"},
+      {"relay.probeInterval", T::duration, "2s", S::plain, "", "while an upstream fails, one delivery (a probe) is tried per interval; its first answer releases every waiting message"},
       {"relay.inboundMaxAge", T::duration, "24h", S::plain, "", "undelivered inbound messages older than this expire"},
       {"relay.outboundMaxAge", T::duration, "24h", S::plain, "", "undelivered outbound messages older than this expire"},
   };

@@ -16,6 +16,7 @@
 #include "core/text.h"
 #include "infinity/client.h"
 #include "relay/retry_policy.h"
+#include "relay/upstream_health.h"
 #include "twilio/client.h"
 
 namespace sms::relay {
@@ -50,6 +51,8 @@ struct Clients {
 
 }  // namespace
 
+const char* upstream_name(store::Direction d) { return d == Direction::inbound ? "infinity" : "twilio"; }
+
 std::string blocked_reason(const config::Config& c, store::Direction d) {
   if (d == Direction::inbound) {
     if (c.avaya_mock()) return "";
@@ -72,19 +75,20 @@ struct Relay::Impl {
     std::mutex mutex;
     std::condition_variable wake;
     bool pending = false;               // a worker is to look at the store (set after a commit)
-    bool blocked = false;               // the last look found the lane blocked (configuration)
+    bool blocked = false;               // the last look could not claim: configuration, or a failing upstream
     bool claims_failing = false;        // the last claim failed (logged once, not every poll)
     bool claiming = false;              // a worker is claiming for the lane
     bool claim_again = false;           // new work was announced while it was
     bool polling = false;               // an idle worker looks again at the next poll (see idle)
     std::deque<store::Message> claimed;  // claimed (state sending), not yet taken by a worker
     std::vector<std::thread> workers;
+    UpstreamHealth upstream;             // Infinity's for inbound, Twilio's for outbound
   };
 
   store::Store& store;
   config::LiveConfig& live;
-  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, false, false, false, false, {}, {}},
-                   {Direction::outbound, {}, {}, false, false, false, false, false, false, {}, {}}};
+  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, false, false, false, false, {}, {}, {}},
+                   {Direction::outbound, {}, {}, false, false, false, false, false, false, {}, {}, {}}};
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> sent[2] = {0, 0}, retries{0}, dead{0}, expired{0};
   std::atomic<std::int64_t> last_sent_ms[2] = {0, 0};
@@ -193,6 +197,7 @@ struct Relay::Impl {
                      {{"direction", store::to_string(m.direction)}})
           .observe(static_cast<double>(last_sent_ms[d] - m.created_ms) / 1000.0);
       record([&] { return store.mark_sent(m.id, *result); });
+      answered(m.direction);
       log::Scope provider({{"providerId", *result}});  // the other side's id: Twilio's SID, Infinity's messageId
       spdlog::info("{} message {} ({}) delivered{}", store::to_string(m.direction), m.id, m.source_id,
                    result->empty() ? "" : " as " + *result);
@@ -204,16 +209,51 @@ struct Relay::Impl {
       count(m.direction, "dead");
       spdlog::warn("{} message {} ({}) is dead: {}", store::to_string(m.direction), m.id, m.source_id, e.message);
       record([&] { return store.mark_dead(m.id, e); });
+      answered(m.direction);
       return;
     }
     ++retries;
     count(m.direction, "retry");
-    Backoff b{duration_of(c, "relay.retryInitial"), duration_of(c, "relay.retryMax")};
-    auto delay = retry_delay(b, m.attempts, e, rng);
+    auto now = unix_ms_now();
+    std::optional<std::int64_t> due;
+    if (upstream_failing(e)) due = failed(m, e, now, duration_of(c, "relay.probeInterval"));
+    if (!due) {
+      Backoff b{duration_of(c, "relay.retryInitial"), duration_of(c, "relay.retryMax")};
+      due = now + retry_delay(b, m.attempts, e, rng).count();
+    }
     spdlog::warn("{} message {} ({}) will be retried in {} ms: {}", store::to_string(m.direction), m.id, m.source_id,
-                 delay.count(), e.message);
-    auto due = unix_ms_now() + delay.count();
-    record([&] { return store.mark_retry(m.id, due, e); });
+                 *due - now, e.message);
+    record([&] { return store.mark_retry(m.id, *due, e); });
+  }
+
+  // An upstream-wide failure: returns when the message is due again if its upstream is now
+  // failing (its next probe), else nullopt (the message's own backoff).
+  std::optional<std::int64_t> failed(const store::Message& m, const Error& e, std::int64_t now,
+                                     std::chrono::milliseconds interval) {
+    auto& health = lane(m.direction).upstream;
+    bool was_failing = health.state().failing;
+    auto due = health.failed(m.id, e, now, interval);
+    if (due && !was_failing)
+      spdlog::warn("upstream {} is failing ({}): one delivery is tried every {} ms (never before a Retry-After) until it answers; "
+                   "{} messages wait in the outbox",
+                   upstream_name(m.direction), e.message, interval.count(), store::to_string(m.direction));
+    return due;
+  }
+
+  // The upstream answered: if that ends a failing period, every waiting conversation head is due
+  // (the failures set them to the probe's time), so all the lane's workers claim at once.
+  void answered(Direction d) {
+    auto& l = lane(d);
+    auto down = l.upstream.answered(unix_ms_now());
+    if (!down) return;
+    spdlog::info("upstream {} answers again after {} ms of failures: the waiting {} messages go out now", upstream_name(d),
+                 down->count(), store::to_string(d));
+    {
+      std::lock_guard lock(l.mutex);
+      l.pending = true;
+      l.blocked = false;
+    }
+    l.wake.notify_all();
   }
 
   void expire_stale(const config::Config& c) {
@@ -251,9 +291,12 @@ struct Relay::Impl {
       l.claiming = true;
     }
     std::optional<Result<std::vector<store::Message>>> r;
+    auto now = unix_ms_now();
     bool blocked = !relay::blocked_reason(c, l.direction).empty();
-    if (!blocked)
-      r = store.claim_due(l.direction, unix_ms_now(), static_cast<std::size_t>(c.integer("relay.concurrency")));
+    auto limit = blocked ? 0 : l.upstream.claim_limit(now, static_cast<std::size_t>(c.integer("relay.concurrency")),
+                                                      duration_of(c, "relay.probeInterval"));
+    blocked = limit == 0;
+    if (!blocked) r = store.claim_due(l.direction, now, limit);
     std::lock_guard lock(l.mutex);
     l.claiming = false;
     l.blocked = blocked;
@@ -383,6 +426,8 @@ Stats Relay::stats() const {
 std::string Relay::blocked_reason(store::Direction direction) const {
   return relay::blocked_reason(*impl_->live.get(), direction);
 }
+
+UpstreamState Relay::upstream(store::Direction direction) const { return impl_->lane(direction).upstream.state(); }
 
 Result<std::optional<std::chrono::system_clock::time_point>> Relay::check_infinity_token() {
   auto c = impl_->live.get();

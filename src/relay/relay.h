@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/live_config.h"
+#include "relay/upstream_health.h"
 #include "store/store.h"
 
 namespace sms::relay {
@@ -19,6 +20,9 @@ struct Stats {
   std::int64_t retries = 0, dead = 0, expired = 0;
   std::optional<std::int64_t> last_sent_inbound_ms, last_sent_outbound_ms;
 };
+
+// The upstream a direction delivers to: "infinity" (inbound) or "twilio" (outbound).
+const char* upstream_name(store::Direction direction);
 
 // Why messages in a direction cannot be delivered with this configuration ("" when they can):
 // e.g. "avaya.host is not set (config set avaya.host https://...)". Mock modes need nothing.
@@ -42,6 +46,8 @@ class Relay {
   Stats stats() const;
   // Why messages are not flowing, per direction ("" when fine): e.g. "avaya.host is not set".
   std::string blocked_reason(store::Direction direction) const;
+  // The state of the upstream a direction delivers to: Infinity (inbound) or Twilio (outbound).
+  UpstreamState upstream(store::Direction direction) const;
   // Obtains an Infinity token now (cached while valid) and returns when it expires; nullopt in
   // Infinity mock mode (no token needed).
   Result<std::optional<std::chrono::system_clock::time_point>> check_infinity_token();

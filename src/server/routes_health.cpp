@@ -20,6 +20,19 @@ struct Readiness {
   std::optional<std::chrono::system_clock::time_point> token_expires;
 };
 
+nlohmann::json optional_time(std::optional<std::int64_t> unix_ms) {
+  if (!unix_ms) return nullptr;
+  return iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(*unix_ms)));
+}
+
+nlohmann::json upstream_json(const relay::UpstreamState& u) {
+  if (!u.failing) return {{"state", "healthy"}};
+  return {{"state", "failing"},
+          {"failingSince", optional_time(u.failing_since_ms)},
+          {"nextProbe", optional_time(u.next_probe_ms)},
+          {"lastError", u.last_error}};
+}
+
 Readiness readiness(AppState& state) {
   Readiness r;
   for (auto d : {store::Direction::inbound, store::Direction::outbound})
@@ -30,6 +43,11 @@ Readiness readiness(AppState& state) {
     else r.token_expires = *t;
   }
   for (const auto& w : unsigned_webhook_warnings(*state.live.get())) r.warnings.push_back(w);
+  // A failing upstream does not make serve unready: webhooks are still stored, and wait.
+  for (auto d : {store::Direction::inbound, store::Direction::outbound})
+    if (auto u = state.relay.upstream(d); u.failing)
+      r.warnings.push_back(std::string(relay::upstream_name(d)) + " failing since " + optional_time(u.failing_since_ms).get<std::string>() +
+                           " (" + u.last_error + "): " + store::to_string(d) + " messages wait for it to answer a probe");
   // Spooling still stores every webhook durably, so this instance stays ready; but its messages
   // wait until the shared store is back.
   if (auto n = state.store.spooled(); n > 0)
@@ -46,13 +64,8 @@ Response ready(AppState& state) {
   return json_response(r.reasons.empty() ? 200 : 503, body);
 }
 
-nlohmann::json optional_time(std::optional<std::int64_t> unix_ms) {
-  if (!unix_ms) return nullptr;
-  return iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(*unix_ms)));
-}
-
-// What an operator checks first: readiness, the queue, the last delivery each way, dead letters
-// and the token's expiry.
+// What an operator checks first: readiness, the queue, the last delivery each way, each
+// upstream's state, dead letters and the token's expiry.
 Response status(AppState& state) {
   auto r = readiness(state);
   nlohmann::json queue = nlohmann::json::object();
@@ -60,6 +73,9 @@ Response status(AppState& state) {
     for (const auto& [s, n] : *counts) queue[store::to_string(s)] = n;
   auto oldest = state.store.oldest_queued_created_ms();
   auto stats = state.relay.stats();
+  nlohmann::json upstreams = nlohmann::json::object();
+  for (auto d : {store::Direction::inbound, store::Direction::outbound})
+    upstreams[relay::upstream_name(d)] = upstream_json(state.relay.upstream(d));
   nlohmann::json body = {
       {"status", r.reasons.empty() ? "ready" : "not_ready"},
       {"reasons", r.reasons},
@@ -70,6 +86,7 @@ Response status(AppState& state) {
       {"oldestQueued", optional_time(oldest ? *oldest : std::nullopt)},
       {"lastDelivery", {{"inbound", optional_time(stats.last_sent_inbound_ms)},
                         {"outbound", optional_time(stats.last_sent_outbound_ms)}}},
+      {"upstreams", upstreams},
       {"deadLetters", queue.value("dead", 0)},
       {"tokenExpires", r.token_expires ? nlohmann::json(iso8601(*r.token_expires)) : nlohmann::json(nullptr)},
   };

@@ -43,6 +43,15 @@ void add_metrics_routes(Router& router, AppState& state) {
   registry.gauge("infinity_sms_spooled_webhooks", "Webhooks kept in the local spool while the shared store is unreachable", [&state] {
     return std::vector<std::pair<metrics::Labels, double>>{{{}, static_cast<double>(state.store.spooled())}};
   });
+  registry.gauge("infinity_sms_upstream_failing_seconds",
+                 "How long each upstream has been failing (0 when healthy): deliveries to it are probed, not sent", [&state] {
+                   std::vector<std::pair<metrics::Labels, double>> out;
+                   for (auto d : {store::Direction::inbound, store::Direction::outbound}) {
+                     auto u = state.relay.upstream(d);
+                     out.push_back({{{"upstream", relay::upstream_name(d)}}, u.failing ? static_cast<double>(unix_ms_now() - u.failing_since_ms) / 1000.0 : 0.0});
+                   }
+                   return out;
+                 });
   router.add("GET", "/metrics", [](const Request&) {
     Response r;
     r.content_type = "text/plain; version=0.0.4";

@@ -291,6 +291,45 @@ Accepted queue_backlog(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& i
   return inbound;
 }
 
+// Recovery after an outage: `per_second` webhooks a second each way for 10 s while Infinity
+// answers 503 and Twilio 429 (fresh fakes and serve, production's backoff and probe interval).
+// Returns the time from the end of the outage to the delivery of the whole backlog built during
+// it, and the requests each upstream got meanwhile.
+std::string recovery(double per_second) {
+  const auto to_infinity = "/api/digital", to_twilio = "/2010-04-01";
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  Serve s(tw, inf);
+  s.ms_to_ready();
+  auto outage_end = clock_type::now() + 10s;
+  fakes::Failure down;
+  down.until = outage_end;
+  down.status = 503;
+  down.path_prefix = to_infinity;
+  inf.inject(down);
+  down.status = 429;
+  down.path_prefix = to_twilio;
+  tw.inject(down);
+  bench::LoadResult in, out;
+  std::thread outbound([&] {
+    out = bench::run_load({s.port, 8, per_second, 10s}, [&](std::int64_t i) { return infinity_event(inf.connector_id(), i, "outage"); });
+  });
+  in = bench::run_load({s.port, 8, per_second, 10s}, [&](std::int64_t i) { return twilio_inbound(s.port, tw.auth_token(), i, "outage"); });
+  outbound.join();
+  auto deadline = clock_type::now() + 120s;
+  while ((inf.messages().size() < static_cast<std::size_t>(in.ok) || tw.messages().size() < static_cast<std::size_t>(out.ok)) &&
+         clock_type::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  auto drained = std::chrono::duration<double>(clock_type::now() - outage_end).count();
+  std::size_t tried_in = 0, tried_out = 0;
+  for (const auto& r : inf.requests()) tried_in += r.path.rfind(to_infinity, 0) == 0 && r.at < outage_end;
+  for (const auto& r : tw.requests()) tried_out += r.path.rfind(to_twilio, 0) == 0 && r.at < outage_end;
+  auto line = fmt::format("{:.1f} s ({} of {} / {} of {} delivered; {} / {} requests to Infinity / Twilio during the outage)",
+                          drained, inf.messages().size(), in.ok, tw.messages().size(), out.ok, tried_in, tried_out);
+  s.stop();
+  return line;
+}
+
 // The bare handler: the same listener settings as serve (TCP_NODELAY, keep-alive, thread pool).
 int bare_server() {
   httplib::Server server;
@@ -311,8 +350,19 @@ int bare_server() {
 
 }  // namespace
 
+constexpr const char* kUsage =
+    "Usage: infinity-sms-bench [--quick]    every scenario, one Markdown table on stdout (scripts/bench)\n"
+    "       infinity-sms-bench fakes        fake Twilio and Infinity until stdin closes; prints serve's config for them\n"
+    "       infinity-sms-bench send PORT N TOKEN [CONNECTIONS [RATE [FIRST]]]\n"
+    "                                       N signed inbound webhooks to a serve on PORT; prints ack latencies\n"
+    "       infinity-sms-bench bare         the bare cpp-httplib handler the rates are compared with\n";
+
 int main(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "bare") == 0) return bare_server();
+  if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (argc == 2 && std::strcmp(argv[1], "bare") == 0) return bare_server();
   // send PORT N TOKEN [CONNECTIONS [RATE [FIRST]]]: N signed inbound webhooks over CONNECTIONS
   // (default 4) keep-alive connections, as fast as answered or at RATE a second, numbered from
   // FIRST (scripts/profile, or a serve under perf); prints the ack latency percentiles.
@@ -339,7 +389,11 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  bool quick = argc == 2 && std::strcmp(argv[1], "--quick") == 0;
+  if (argc > 1 && !quick) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
   const auto seconds = quick ? 2000ms : 5000ms;
   const std::int64_t queued_target = quick ? 20000 : 100000;
   const int connections = 32;  // at a fixed rate
@@ -531,7 +585,11 @@ int main(int argc, char** argv) {
     purging.stop();
   }
 
-  // 8. The shared PostgreSQL store, when scripts/bench runs under scripts/with-postgres.
+  // 8. Recovery after a 10 s outage of both upstreams under 150 webhooks/s each way.
+  report("backlog of a 10 s outage of both upstreams at 150 webhooks/s each way: delivered after the recovery in",
+         recovery(150), "<= 10 s");
+
+  // 9. The shared PostgreSQL store, when scripts/bench runs under scripts/with-postgres.
   if (std::getenv("INFINITY_SMS_TEST_PG_URL")) {
     {
       fakes::TestDatabase db;

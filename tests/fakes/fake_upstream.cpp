@@ -85,10 +85,17 @@ bool FakeUpstream::maybe_fail(const httplib::Request& req, httplib::Response& re
   {
     std::unique_lock lock(mutex_);
     if (auto latency = latency_.load(); latency.count() > 0) changed_.wait_for(lock, latency, [this] { return stopping_; });
-    for (auto it = failures_.begin(); it != failures_.end(); ++it) {
-      if (req.path.rfind(it->path_prefix, 0) != 0) continue;
+    for (auto it = failures_.begin(); it != failures_.end();) {
+      if (req.path.rfind(it->path_prefix, 0) != 0) {
+        ++it;
+        continue;
+      }
+      if (it->until && std::chrono::steady_clock::now() >= *it->until) {
+        it = failures_.erase(it);  // the outage is over: the next failure queued, if any, applies
+        continue;
+      }
       failure = *it;
-      if (--it->times <= 0) failures_.erase(it);
+      if (!it->until && --it->times <= 0) failures_.erase(it);
       break;
     }
   }

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,6 +43,7 @@ struct Failure {
   std::map<std::string, std::string> headers;     // for status, e.g. Retry-After
   std::chrono::milliseconds delay{3000};          // for timeout: sleep this long, then answer 504
   int times = 1;
+  std::optional<std::chrono::steady_clock::time_point> until;  // instead of times: every request until then (an outage)
   std::string path_prefix;
 };
 

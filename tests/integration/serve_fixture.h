@@ -36,7 +36,7 @@ inline constexpr const char* kAdminToken = "admin-token-integration-1";
 inline json fake_config(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf) {
   auto cfg = fakes::upstream_config(tw, inf, kWebhookSecret);
   cfg["server"] = {{"adminToken", kAdminToken}};
-  cfg["relay"] = {{"retryInitial", "10ms"}, {"retryMax", "100ms"}, {"upstreamTimeout", "2s"}};
+  cfg["relay"] = {{"retryInitial", "10ms"}, {"retryMax", "100ms"}, {"probeInterval", "20ms"}, {"upstreamTimeout", "2s"}};
   return cfg;
 }
 

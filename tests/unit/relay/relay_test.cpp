@@ -68,7 +68,7 @@ struct Rig {
     config::merge_into(tree, {{"twilio", {{"account", {{"sid", tw.account_sid()}, {"authToken", tw.auth_token()}}}, {"apiBaseUrl", tw.url()}}},
                               {"avaya", {{"host", inf.url()}, {"accountId", inf.account_id()}, {"clientId", inf.client_id()},
                                          {"clientSecret", inf.client_secret()}, {"connectorId", inf.connector_id()}}},
-                              {"relay", {{"retryInitial", "5ms"}, {"retryMax", "50ms"}, {"upstreamTimeout", "1s"}}}});
+                              {"relay", {{"retryInitial", "5ms"}, {"retryMax", "50ms"}, {"probeInterval", "5ms"}, {"upstreamTimeout", "1s"}}}});
     config::merge_into(tree, patch);
     return config::Config(tree);
   }
@@ -245,4 +245,38 @@ TEST_CASE("a due message is noticed while the worker that polled is out deliveri
   REQUIRE(wait_sending(3));
   CHECK(std::chrono::steady_clock::now() - t0 < 1s);
   r.inf.set_latency(0ms);
+}
+
+TEST_CASE("after an outage the first answer releases every waiting conversation at once, in order") {
+  // Backoff as in production (1 s, doubling): per-message backoff left heads waiting seconds
+  // after the outage ended; per-upstream probing releases them at the first answer.
+  Rig r(json{{"relay", {{"retryInitial", "1s"}, {"retryMax", "1m"}, {"probeInterval", "100ms"}}}});
+  fakes::Failure down;
+  down.status = 503;
+  auto end = std::chrono::steady_clock::now() + 1500ms;
+  down.until = end;
+  down.path_prefix = "/api/digital";
+  r.inf.inject(down);
+  for (int i = 0; i < 2; ++i)
+    for (int c = 0; c < 10; ++c)
+      r.inbound("SM" + std::to_string(c) + "-" + std::to_string(i), "+1555000001" + std::to_string(c), std::to_string(i));
+  std::this_thread::sleep_for(500ms);
+  CHECK(r.relay->upstream(store::Direction::inbound).failing);
+  CHECK_FALSE(r.relay->upstream(store::Direction::outbound).failing);
+  // While failing, about one probe per interval: not one attempt per waiting message.
+  auto during = r.inf.count("/api/digital");
+  std::this_thread::sleep_for(500ms);
+  CHECK(r.inf.count("/api/digital") - during <= 7);
+  REQUIRE(r.wait_state(State::sent, 20, 10s));
+  auto drained = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - end);
+  INFO("drained " << drained.count() << " ms after the outage ended");
+  CHECK(drained < 1500ms);
+  CHECK_FALSE(r.relay->upstream(store::Direction::inbound).failing);
+  std::map<std::string, std::vector<int>> seen;
+  for (auto& m : r.inf.messages()) seen[m.message["headers"]["from"]].push_back(std::stoi(m.message["body"]["text"].get<std::string>()));
+  REQUIRE(seen.size() == 10);
+  for (auto& [conv, seq] : seen) {
+    INFO(conv);
+    CHECK(seq == std::vector<int>{0, 1});
+  }
 }
