@@ -1,6 +1,9 @@
 // Docs move with code: completions parse, complete, and name every command and option that
-// --help shows; the man page, the completions and docs/configuration.md name every config key.
+// --help shows; the man page, the completions and docs/configuration.md name every config key;
+// every link between the Markdown files reaches a file and a heading that exist.
 #include <catch2/catch.hpp>
+#include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -114,4 +117,60 @@ TEST_CASE("every config key and env var is documented in docs/configuration.md, 
       CHECK(man.find(std::string(spec.env)) != std::string::npos);
     }
   }
+}
+
+namespace {
+
+// GitHub's anchor for a heading: lowercased, punctuation dropped, spaces made hyphens.
+std::string anchor_of(const std::string& heading) {
+  std::string out;
+  for (unsigned char ch : heading) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_') out += static_cast<char>(std::tolower(ch));
+    else if (ch == ' ') out += '-';
+  }
+  return out;
+}
+
+std::set<std::string> anchors_in(const std::string& markdown) {
+  std::set<std::string> out;
+  std::istringstream in(markdown);
+  bool fenced = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("```", 0) == 0) fenced = !fenced;
+    if (fenced || line.empty() || line[0] != '#') continue;
+    auto text = line.find_first_not_of('#');
+    if (text != std::string::npos) out.insert(anchor_of(line.substr(line.find_first_not_of(' ', text))));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every link between the Markdown files reaches an existing file and heading", "[docs]") {
+  namespace fs = std::filesystem;
+  const fs::path root(INFINITY_SMS_SOURCE_DIR);
+  std::vector<std::string> files = {"README.md", "CONTRIBUTING.md", "CHANGELOG.md"};
+  for (const auto& entry : fs::directory_iterator(root / "docs"))
+    if (entry.path().extension() == ".md") files.push_back("docs/" + entry.path().filename().string());
+  std::regex link(R"(\]\(([^)\s]+)\))");
+  int checked = 0;
+  for (const auto& file : files) {
+    auto text = slurp(file);
+    REQUIRE_FALSE(text.empty());
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), link); it != std::sregex_iterator(); ++it) {
+      std::string target = (*it)[1];
+      if (target.find("://") != std::string::npos || target.rfind("mailto:", 0) == 0) continue;
+      INFO(file << " links to " << target);
+      auto hash = target.find('#');
+      auto path = target.substr(0, hash);
+      auto resolved = path.empty() ? root / file : (root / file).parent_path() / path;
+      CHECK(fs::exists(resolved));
+      if (hash != std::string::npos && fs::is_regular_file(resolved)) {
+        auto rel = fs::relative(resolved, root).string();
+        CHECK(anchors_in(slurp(rel)).count(target.substr(hash + 1)) == 1);
+      }
+      ++checked;
+    }
+  }
+  CHECK(checked > 20);  // the pattern still finds the links
 }
