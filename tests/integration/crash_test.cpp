@@ -70,7 +70,7 @@ TEST_CASE("no acknowledged message is lost or reordered across SIGKILL restarts"
   REQUIRE(acked_in.size() == kPerDirection);
   REQUIRE(acked_out.size() == kPerDirection);
 
-  auto [in, out] = wait_for_deliveries(inf, tw, kPerDirection, 90s);
+  auto [in, out] = wait_for_deliveries(inf, tw, acked_in, acked_out, 90s);
   check(in, acked_in, "inbound", kKills);
   check(out, acked_out, "outbound", kKills);
 }

@@ -63,10 +63,17 @@ inline Delivered tally(const std::vector<std::pair<int, int>>& arrivals) {  // (
   return d;
 }
 
-// What reached Infinity (inbound) and Twilio (outbound), once at least `n` distinct messages
-// arrived each way or `timeout` passed.
+// Whether every message in `acked` arrived.
+inline bool arrived(const Delivered& d, const std::set<int>& acked) {
+  return std::all_of(acked.begin(), acked.end(), [&](int i) { return d.times.count(i) > 0; });
+}
+
+// What reached Infinity (inbound) and Twilio (outbound), once every acknowledged message arrived
+// each way or `timeout` passed. (Waiting for as many arrivals as acknowledgements returned too
+// early when a webhook committed but not answered before a kill arrived as well.)
 inline std::pair<Delivered, Delivered> wait_for_deliveries(const fakes::FakeInfinity& inf, const fakes::FakeTwilio& tw,
-                                                           std::size_t n, std::chrono::seconds timeout) {
+                                                           const std::set<int>& acked_in, const std::set<int>& acked_out,
+                                                           std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     std::vector<std::pair<int, int>> in, out;
@@ -79,7 +86,7 @@ inline std::pair<Delivered, Delivered> wait_for_deliveries(const fakes::FakeInfi
       out.emplace_back(std::stoi(to.substr(to.size() - 4)) - 1000, index_of(m.form.find("Body")->second));
     }
     auto result = std::make_pair(tally(in), tally(out));
-    if ((result.first.times.size() >= n && result.second.times.size() >= n) || std::chrono::steady_clock::now() > deadline)
+    if ((arrived(result.first, acked_in) && arrived(result.second, acked_out)) || std::chrono::steady_clock::now() > deadline)
       return result;
     std::this_thread::sleep_for(100ms);
   }

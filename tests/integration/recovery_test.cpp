@@ -79,7 +79,7 @@ TEST_CASE("after a 10 s outage both ways the backlog is delivered within 10 s of
   REQUIRE(acked_in.size() == kPerDirection);
   REQUIRE(acked_out.size() == kPerDirection);
 
-  auto [in, out] = wait_for_deliveries(inf, tw, kPerDirection, 60s);
+  auto [in, out] = wait_for_deliveries(inf, tw, acked_in, acked_out, 60s);
   auto drained = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - outage_end);
   WARN("backlog of " << kPerDirection << " each way delivered " << drained.count() << " ms after the outage ended");
   check(in, acked_in, "inbound", 0);

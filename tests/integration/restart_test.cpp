@@ -73,7 +73,7 @@ void kill_and_start(Serve& s) {
 
 // Every acknowledged webhook is delivered, in order, with at most `duplicates` repeats per direction.
 void check_delivered(const fakes::FakeInfinity& inf, const fakes::FakeTwilio& tw, const Outcome& o, int duplicates) {
-  auto [in, out] = wait_for_deliveries(inf, tw, o.acked_in.size(), 60s);
+  auto [in, out] = wait_for_deliveries(inf, tw, o.acked_in, o.acked_out, 60s);
   check(in, o.acked_in, "inbound", duplicates);
   check(out, o.acked_out, "outbound", duplicates);
 }
