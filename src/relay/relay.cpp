@@ -1,4 +1,5 @@
-// The delivery workers: claiming due messages, sending them and recording each outcome.
+// The delivery workers: claiming due messages per lane, handing them to the providers and
+// recording each outcome (sent, retried with backoff or at the upstream's next probe, dead).
 #include "relay/relay.h"
 
 #include <spdlog/spdlog.h>
@@ -13,11 +14,8 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "core/text.h"
-#include "infinity/client.h"
 #include "relay/retry_policy.h"
 #include "relay/upstream_health.h"
-#include "twilio/client.h"
 
 namespace sms::relay {
 namespace {
@@ -30,42 +28,7 @@ std::chrono::milliseconds duration_of(const config::Config& c, std::string_view 
   return parse_duration(c.str(key)).value_or(std::chrono::seconds(1));
 }
 
-http::Timeouts timeouts_of(const config::Config& c) {
-  auto t = duration_of(c, "relay.upstreamTimeout");
-  return {std::min(t, std::chrono::milliseconds(5000)), t, t};
-}
-
-std::string missing(const config::Config& c, std::initializer_list<std::pair<const char*, const char*>> keys) {
-  for (auto [key, example] : keys)
-    if (c.str(key).empty())
-      return std::string(key) + " is not set (set it with 'infinity-sms config set " + key + " " + example + "')";
-  return "";
-}
-
-// Per-thread provider clients, rebuilt when the configuration changes.
-struct Clients {
-  std::uint64_t generation = ~0ull;
-  std::unique_ptr<twilio::Client> twilio;
-  std::unique_ptr<infinity::Client> infinity;
-};
-
 }  // namespace
-
-const char* upstream_name(store::Direction d) { return d == Direction::inbound ? "infinity" : "twilio"; }
-
-std::string blocked_reason(const config::Config& c, store::Direction d) {
-  if (d == Direction::inbound) {
-    if (c.avaya_mock()) return "";
-    return missing(c, {{"avaya.host", "https://core.<tenant>.ec.avayacloud.com"}, {"avaya.clientId", "ID"},
-                       {"avaya.clientSecret", "SECRET"}, {"avaya.connectorId", "ID"}});
-  }
-  if (c.twilio_mock()) return "";
-  if (auto m = missing(c, {{"twilio.account.sid", "AC..."}}); !m.empty()) return m;
-  bool key = !c.str("twilio.apiKey.sid").empty() && !c.str("twilio.apiKey.secret").empty();
-  if (!key && c.str("twilio.account.authToken").empty())
-    return "twilio.account.authToken is not set (set it, or twilio.apiKey.sid and twilio.apiKey.secret)";
-  return "";
-}
 
 struct Relay::Impl {
   Impl(store::Store& s, config::LiveConfig& l) : store(s), live(l) {}
@@ -93,71 +56,9 @@ struct Relay::Impl {
   std::atomic<std::int64_t> sent[2] = {0, 0}, retries{0}, dead{0}, expired{0};
   std::atomic<std::int64_t> last_sent_ms[2] = {0, 0};
   std::atomic<std::int64_t> last_expiry_ms{0};
-
-  std::mutex tokens_mutex;
-  std::uint64_t tokens_generation = ~0ull;
-  std::shared_ptr<infinity::TokenProvider> tokens;
+  Providers providers;
 
   Lane& lane(Direction d) { return lanes[d == Direction::inbound ? 0 : 1]; }
-
-  // One shared token provider, replaced when the configuration changes.
-  std::shared_ptr<infinity::TokenProvider> token_provider(const config::Config& c, std::uint64_t generation) {
-    std::lock_guard lock(tokens_mutex);
-    if (!tokens || tokens_generation != generation) {
-      tokens = std::make_shared<infinity::TokenProvider>(
-          infinity::ClientCredentials{c.avaya_base_url(), c.str("avaya.clientId"), c.str("avaya.clientSecret")},
-          timeouts_of(c));
-      tokens_generation = generation;
-    }
-    return tokens;
-  }
-
-
-  void refresh(Clients& clients, const config::Config& c, std::uint64_t generation) {
-    if (clients.generation == generation) return;
-    clients.twilio = std::make_unique<twilio::Client>(
-        c.str("twilio.apiBaseUrl"),
-        twilio::Credentials{c.str("twilio.account.sid"), c.str("twilio.account.authToken"), c.str("twilio.apiKey.sid"),
-                            c.str("twilio.apiKey.secret")},
-        timeouts_of(c));
-    clients.infinity = std::make_unique<infinity::Client>(
-        infinity::SendOptions{c.avaya_base_url(), c.str("avaya.accountId"), c.str("avaya.sendMessagePath")},
-        token_provider(c, generation), timeouts_of(c));
-    clients.generation = generation;
-  }
-
-  // Sends one message; returns the provider's id for it.
-  Result<std::string> send(const store::Message& m, const config::Config& c, Clients& clients) {
-    if (m.direction == Direction::inbound) {
-      if (c.avaya_mock()) {
-        spdlog::info("sent to Infinity (mock): message {} {}", m.id, m.source_id);
-        if (spdlog::should_log(spdlog::level::debug)) {
-          auto payload = nlohmann::json::parse(m.payload, nullptr, false);
-          spdlog::debug("mock Infinity message {}: text {}", m.id,
-                        log::text(payload.is_object() ? payload.value("/body/text"_json_pointer, std::string()) : ""));
-        }
-        return "mock";
-      }
-      return clients.infinity->send_message(m.payload);
-    }
-    auto payload = nlohmann::json::parse(m.payload, nullptr, false);
-    if (!payload.is_object()) payload = nlohmann::json::object();  // sent as is: Twilio refuses it
-    if (c.twilio_mock()) {
-      spdlog::info("sent to Twilio (mock): message {} to {}", m.id, log::phone(payload.value("to", "")));
-      spdlog::debug("mock Twilio message {}: text {}", m.id, log::text(payload.value("body", "")));
-      return "mock";
-    }
-    twilio::OutgoingSms sms{payload.value("from", ""), payload.value("to", ""), payload.value("body", ""), {},
-                            payload.value("statusCallback", "")};
-    auto r = clients.twilio->send(sms);
-    if (!r) return std::unexpected(r.error());
-    auto parts = text::segments(sms.body);
-    metrics::registry()
-        .counter("infinity_sms_sms_segments_total", "SMS segments sent through Twilio, by encoding",
-                 {{"encoding", parts.encoding == text::Encoding::gsm7 ? "gsm7" : "ucs2"}})
-        .inc(static_cast<std::int64_t>(parts.count));
-    return r->sid;
-  }
 
   // Counters of final outcomes and retries, and the relay latency (accepted → delivered).
   static void count(Direction d, const char* outcome, std::int64_t n = 1) {
@@ -181,13 +82,14 @@ struct Relay::Impl {
     }
   }
 
-  void deliver(const store::Message& m, const config::Config& c, Clients& clients, std::mt19937_64& rng) {
+  void deliver(const store::Message& m, const config::Config& c, std::uint64_t generation, Providers::Clients& clients,
+               std::mt19937_64& rng) {
     auto d = static_cast<int>(m.direction == Direction::inbound ? 0 : 1);
     // The ids that tie this delivery to the webhook it came from (source_id is the MessageSid
     // inbound, the eventId or messageId outbound).
     log::Scope ids({{"outboxId", std::to_string(m.id)},
                     {m.direction == Direction::inbound ? "messageSid" : "eventId", m.source_id}});
-    auto result = send(m, c, clients);
+    auto result = providers.send(m, c, generation, clients);
     if (result) {
       ++sent[d];  // counted before the store write, so whoever sees the state sees the count
       last_sent_ms[d] = unix_ms_now();
@@ -339,7 +241,7 @@ struct Relay::Impl {
   }
 
   void worker(Lane& l) {
-    Clients clients;
+    Providers::Clients clients;
     std::mt19937_64 rng(std::random_device{}());
     while (!stopping) {
       auto generation = live.generation();
@@ -350,8 +252,7 @@ struct Relay::Impl {
         idle(l);
         continue;
       }
-      refresh(clients, *c, generation);
-      deliver(*m, *c, clients, rng);
+      deliver(*m, *c, generation, clients, rng);
       // The conversation's next message is now due: this worker's next take() claims it.
     }
   }
@@ -430,12 +331,7 @@ std::string Relay::blocked_reason(store::Direction direction) const {
 UpstreamState Relay::upstream(store::Direction direction) const { return impl_->lane(direction).upstream.state(); }
 
 Result<std::optional<std::chrono::system_clock::time_point>> Relay::check_infinity_token() {
-  auto c = impl_->live.get();
-  if (c->avaya_mock()) return std::nullopt;
-  if (auto why = relay::blocked_reason(*c, Direction::inbound); !why.empty()) return fail(ErrorKind::config, why);
-  auto t = impl_->token_provider(*c, impl_->live.generation())->get();
-  if (!t) return std::unexpected(t.error());
-  return t->expires_at;
+  return impl_->providers.check_infinity_token(*impl_->live.get(), impl_->live.generation());
 }
 
 }  // namespace sms::relay

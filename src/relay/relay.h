@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/live_config.h"
+#include "relay/providers.h"
 #include "relay/upstream_health.h"
 #include "store/store.h"
 
@@ -20,13 +21,6 @@ struct Stats {
   std::int64_t retries = 0, dead = 0, expired = 0;
   std::optional<std::int64_t> last_sent_inbound_ms, last_sent_outbound_ms;
 };
-
-// The upstream a direction delivers to: "infinity" (inbound) or "twilio" (outbound).
-const char* upstream_name(store::Direction direction);
-
-// Why messages in a direction cannot be delivered with this configuration ("" when they can):
-// e.g. "avaya.host is not set (config set avaya.host https://...)". Mock modes need nothing.
-std::string blocked_reason(const config::Config& config, store::Direction direction);
 
 class Relay {
  public:

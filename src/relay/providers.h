@@ -1,0 +1,56 @@
+// The providers a message is delivered to, Infinity (inbound) and Twilio (outbound): their
+// clients built from the configuration, their mock modes, and what a direction lacks to be
+// delivered.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/config.h"
+#include "core/result.h"
+#include "infinity/client.h"
+#include "store/store.h"
+#include "twilio/client.h"
+
+namespace sms::relay {
+
+// The upstream a direction delivers to: "infinity" (inbound) or "twilio" (outbound).
+const char* upstream_name(store::Direction direction);
+
+// Why messages in a direction cannot be delivered with this configuration ("" when they can):
+// e.g. "avaya.host is not set (config set avaya.host https://...)". Mock modes need nothing.
+std::string blocked_reason(const config::Config& config, store::Direction direction);
+
+// Sends messages to the providers. Thread-safe: each delivery worker holds its own Clients,
+// rebuilt when the configuration changes; every worker shares one Infinity token.
+class Providers {
+ public:
+  struct Clients {
+    std::uint64_t generation = ~0ull;  // of the configuration they were built from
+    std::unique_ptr<twilio::Client> twilio;
+    std::unique_ptr<infinity::Client> infinity;
+  };
+
+  // Sends one message with `config` (generation `generation`); returns the provider's id for it
+  // ("mock" in mock mode).
+  Result<std::string> send(const store::Message& m, const config::Config& config, std::uint64_t generation, Clients& clients);
+  // Obtains an Infinity token now (cached while valid) and returns when it expires; nullopt in
+  // Infinity mock mode (no token needed).
+  Result<std::optional<std::chrono::system_clock::time_point>> check_infinity_token(const config::Config& config,
+                                                                                     std::uint64_t generation);
+
+ private:
+  // The shared token provider, replaced when the configuration changes.
+  std::shared_ptr<infinity::TokenProvider> token_provider(const config::Config& config, std::uint64_t generation);
+  void refresh(Clients& clients, const config::Config& config, std::uint64_t generation);
+
+  std::mutex tokens_mutex_;
+  std::uint64_t tokens_generation_ = ~0ull;
+  std::shared_ptr<infinity::TokenProvider> tokens_;
+};
+
+}  // namespace sms::relay
