@@ -299,7 +299,7 @@ std::string recovery(double per_second) {
   const auto to_infinity = "/api/digital", to_twilio = "/2010-04-01";
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;
-  Serve s(tw, inf);
+  Serve s(tw, inf, {{"relay", {{"retryMax", "5m"}}}});  // the default, where the other runs have 30s
   s.ms_to_ready();
   auto outage_end = clock_type::now() + 10s;
   fakes::Failure down;
