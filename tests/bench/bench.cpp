@@ -321,11 +321,9 @@ std::string recovery(double per_second) {
          clock_type::now() < deadline)
     std::this_thread::sleep_for(10ms);
   auto drained = std::chrono::duration<double>(clock_type::now() - outage_end).count();
-  std::size_t tried_in = 0, tried_out = 0;
-  for (const auto& r : inf.requests()) tried_in += r.path.rfind(to_infinity, 0) == 0 && r.at < outage_end;
-  for (const auto& r : tw.requests()) tried_out += r.path.rfind(to_twilio, 0) == 0 && r.at < outage_end;
   auto line = fmt::format("{:.1f} s ({} of {} / {} of {} delivered; {} / {} requests to Infinity / Twilio during the outage)",
-                          drained, inf.messages().size(), in.ok, tw.messages().size(), out.ok, tried_in, tried_out);
+                          drained, inf.messages().size(), in.ok, tw.messages().size(), out.ok,
+                          inf.count_before(to_infinity, outage_end), tw.count_before(to_twilio, outage_end));
   s.stop();
   return line;
 }

@@ -59,6 +59,13 @@ std::size_t FakeUpstream::count(const std::string& prefix) const {
   return c.matched;
 }
 
+std::size_t FakeUpstream::count_before(const std::string& prefix, std::chrono::steady_clock::time_point t) const {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& r : requests_) n += r.path.rfind(prefix, 0) == 0 && r.at < t;
+  return n;
+}
+
 bool FakeUpstream::wait_for(std::size_t n, std::chrono::milliseconds timeout, const std::string& prefix) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (count(prefix) < n) {

@@ -64,6 +64,8 @@ class FakeUpstream {
 
   std::vector<Recorded> requests() const;  // every request received, failed ones included
   std::size_t count(const std::string& path_prefix = "") const;
+  // Requests under `path_prefix` that it had handled before `t` (e.g. during an outage).
+  std::size_t count_before(const std::string& path_prefix, std::chrono::steady_clock::time_point t) const;
   // Waits until count(path_prefix) >= n or the timeout passes; returns whether it got there.
   bool wait_for(std::size_t n, std::chrono::milliseconds timeout,
                 const std::string& path_prefix = "") const;

@@ -6,17 +6,7 @@
 using namespace itest;
 
 namespace {
-
 constexpr int kPerDirection = 300;
-
-// Requests to `upstream` under `prefix` that it handled before `t`.
-std::size_t requests_before(const fakes::FakeUpstream& upstream, const std::string& prefix,
-                            std::chrono::steady_clock::time_point t) {
-  std::size_t n = 0;
-  for (const auto& r : upstream.requests()) n += r.path.rfind(prefix, 0) == 0 && r.at < t;
-  return n;
-}
-
 }  // namespace
 
 TEST_CASE("after a 10 s outage both ways the backlog is delivered within 10 s of the recovery", "[serve][recovery]") {
@@ -88,8 +78,8 @@ TEST_CASE("after a 10 s outage both ways the backlog is delivered within 10 s of
 
   // While failing, each upstream saw its first failures (the deliveries in flight when the outage
   // began) and then about one probe every 2 s: not an attempt per waiting conversation.
-  auto tried_in = requests_before(inf, "/api/digital", outage_end);
-  auto tried_out = requests_before(tw, "/2010-04-01", outage_end);
+  auto tried_in = inf.count_before("/api/digital", outage_end);
+  auto tried_out = tw.count_before("/2010-04-01", outage_end);
   INFO("requests during the outage: Infinity " << tried_in << ", Twilio " << tried_out);
   CHECK(tried_in <= 20);
   CHECK(tried_out <= 20);
