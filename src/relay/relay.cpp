@@ -142,14 +142,17 @@ struct Relay::Impl {
     return due;
   }
 
-  // The upstream answered: if that ends a failing period, every waiting conversation head is due
-  // (the failures set them to the probe's time), so all the lane's workers claim at once.
+  // The upstream answered: if that ends a failing period, every waiting conversation head is
+  // due now (also those that failed with a backoff of their own: the first of the failing
+  // period's failures, or those of a process killed during it), and the lane's workers claim at once.
   void answered(Direction d) {
     auto& l = lane(d);
-    auto down = l.upstream.answered(unix_ms_now());
+    auto now = unix_ms_now();
+    auto down = l.upstream.answered(now);
     if (!down) return;
     spdlog::info("upstream {} answers again after {} ms of failures: the waiting {} messages go out now", upstream_name(d),
                  down->count(), store::to_string(d));
+    if (auto r = store.make_due(d, now); !r) spdlog::error("{}", r.error().message);
     {
       std::lock_guard lock(l.mutex);
       l.pending = true;
@@ -266,6 +269,13 @@ Result<void> Relay::start() {
   auto n = impl_->store.requeue_in_flight();
   if (!n) return std::unexpected(n.error());
   if (*n > 0) spdlog::info("{} message(s) in flight at the last stop will be retried", *n);
+  // What waits for a retry is tried at once: the upstream's state is not known yet, and a
+  // restart during an outage must not leave a conversation behind its head's long backoff.
+  for (auto d : {Direction::inbound, Direction::outbound}) {
+    auto due = impl_->store.make_due(d, unix_ms_now());
+    if (!due) return std::unexpected(due.error());
+    if (*due > 0) spdlog::info("{} {} message(s) waiting for a retry are due now", *due, store::to_string(d));
+  }
   auto workers = static_cast<int>(impl_->live.get()->integer("relay.concurrency"));
   for (auto& l : impl_->lanes)
     for (int i = 0; i < workers; ++i) l.workers.emplace_back([this, &l] { impl_->worker(l); });

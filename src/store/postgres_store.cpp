@@ -226,6 +226,16 @@ class PostgresStore final : public Store {
     });
   }
 
+  Result<int> make_due(Direction d, std::int64_t now_ms) override {
+    // Only heads are ever retried, so only theirs can wait (messages_due serves the search).
+    return run([&](Connection& c) {
+      auto r = c.exec("UPDATE messages SET next_attempt_ms = $2 WHERE direction = $1 AND head AND state = 'queued' AND "
+                      "next_attempt_ms > $2",
+                      {to_string(d), str(now_ms)});
+      return static_cast<int>(r.affected());
+    });
+  }
+
   Result<int> requeue_in_flight() override {
     // Other instances' claims are theirs until their lease runs out; only lapsed ones return.
     return run([&](Connection& c) {

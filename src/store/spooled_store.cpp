@@ -139,6 +139,7 @@ class SpooledStore final : public Store {
   Result<void> release(const std::vector<std::int64_t>& ids) override { return shared_->release(ids); }
   Result<int> expire(Direction d, std::int64_t before) override { return shared_->expire(d, before); }
   Result<bool> record_status(const std::string& id, State s, const std::string& code) override { return shared_->record_status(id, s, code); }
+  Result<int> make_due(Direction d, std::int64_t now_ms) override { return shared_->make_due(d, now_ms); }
   Result<int> requeue_in_flight() override { return shared_->requeue_in_flight(); }
   Result<std::vector<Message>> list(std::optional<State> s, std::size_t limit) override { return shared_->list(s, limit); }
   Result<std::optional<Message>> get(std::int64_t id) override { return shared_->get(id); }

@@ -196,6 +196,19 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<int> make_due(Direction d, std::int64_t now_ms) override {
+    return run([&] {
+      Transaction tx(*this, Durability::process_crash);
+      auto& s = cached("UPDATE messages SET next_attempt_ms = ?2 WHERE direction = ?1 AND state = 'queued' AND next_attempt_ms > ?2");
+      s.bind(1, to_string(d)).bind(2, now_ms).step();
+      s.reset();
+      int n = sqlite3_changes(db_);
+      tx.commit();
+      if (n > 0) heads_.forget();
+      return n;
+    });
+  }
+
   Result<int> requeue_in_flight() override {
     return run([&] {
       Statement s(db_, "UPDATE messages SET state = 'queued', next_attempt_ms = ?1 WHERE state = 'sending'");

@@ -104,6 +104,10 @@ class Store {
   virtual Result<bool> record_status(const std::string& provider_id, State state,
                                      const std::string& error_code) = 0;
 
+  // Queued messages of `direction` waiting for a retry later than `now_ms` become due at
+  // `now_ms` (their upstream answered again, or serve starts). Returns how many.
+  virtual Result<int> make_due(Direction direction, std::int64_t now_ms) = 0;
+
   // At start-up: messages left sending by a crash go back to queued (on a shared store, only
   // those whose lease ran out). Returns how many.
   virtual Result<int> requeue_in_flight() = 0;

@@ -34,6 +34,7 @@ class CountingStore final : public store::Store {
   Result<void> release(const std::vector<std::int64_t>& ids) override { return s_->release(ids); }
   Result<int> expire(store::Direction d, std::int64_t before) override { return s_->expire(d, before); }
   Result<bool> record_status(const std::string& p, State st, const std::string& c) override { return s_->record_status(p, st, c); }
+  Result<int> make_due(store::Direction d, std::int64_t now) override { return s_->make_due(d, now); }
   Result<int> requeue_in_flight() override { return s_->requeue_in_flight(); }
   Result<std::vector<store::Message>> list(std::optional<State> st, std::size_t n) override { return s_->list(st, n); }
   Result<std::optional<store::Message>> get(std::int64_t id) override { return s_->get(id); }

@@ -238,6 +238,27 @@ CONTRACT_TEST("limit, due time, release and crash recovery") {
   }
 }
 
+CONTRACT_TEST("make_due brings forward the retries waiting in one direction, and nothing else") {
+  TestType backend;
+  auto s = backend.open();
+  auto now = unix_ms_now();
+  const std::int64_t hour = 3'600'000;
+  s->enqueue("k1", {msg("A", "a1"), msg("A", "a2")});
+  s->enqueue("k2", {msg("B", "b1")});
+  s->enqueue("k3", {msg("C", "c1", Direction::outbound)});
+  for (auto d : {Direction::inbound, Direction::outbound}) {
+    auto claimed = s->claim_due(d, now, 10);
+    REQUIRE(claimed);
+    for (const auto& m : *claimed) s->mark_retry(m.id, now + hour, kTransient);  // a1, b1, c1
+  }
+  CHECK(s->claim_due(Direction::inbound, now, 10)->empty());  // a2 waits behind a1
+  CHECK(*s->make_due(Direction::inbound, now) == 2);
+  CHECK(texts(*s->claim_due(Direction::inbound, now, 10)) == std::vector<std::string>{"a1", "b1"});
+  CHECK(s->claim_due(Direction::outbound, now, 10)->empty());  // the other direction still waits
+  CHECK(*s->make_due(Direction::inbound, now) == 0);           // claimed (sending) ones are not queued
+  CHECK(texts(*s->claim_due(Direction::outbound, now + hour, 10)) == std::vector<std::string>{"c1"});
+}
+
 CONTRACT_TEST("status callbacks only move forward") {
   TestType backend;
   auto s = backend.open();
