@@ -10,10 +10,8 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "store/group_commit.h"
-#include "store/sqlite.h"
+#include "store/sqlite_connections.h"
 #include "store/sqlite_heads.h"
-#include "store/sqlite_schema.h"
 #include "store/store.h"
 
 namespace sms::store {
@@ -48,25 +46,11 @@ Message read_message(const Statement& s) {
   return m;
 }
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, sqlite::Connections {
  public:
-  explicit SqliteStore(fs::path file) : file_(std::move(file)) {}
+  explicit SqliteStore(fs::path file) : Connections(std::move(file)) {}
   const char* backend() const override { return "sqlite"; }
-  ~SqliteStore() override {
-    statements_.clear();  // finalized before the connection closes
-    sqlite3_close(db_);
-    sqlite3_close(reader_);
-  }
-
-  Result<void> open() {
-    return run([&] {
-      db_ = sqlite::open(file_);
-      sqlite::exec(db_, "PRAGMA foreign_keys=ON;");
-      sqlite::migrate(db_);
-      reader_ = sqlite::open(file_);
-      sqlite::exec(reader_, "PRAGMA query_only=ON; PRAGMA cache_size=-512;");  // its scans read each page once
-    });
-  }
+  using Connections::open;
 
   Result<Enqueued> enqueue(const std::string& key, const std::vector<NewMessage>& messages) override {
     auto result = Enqueued::stored;
@@ -313,112 +297,6 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed. Prepared once, like every statement
-  // of the hot paths (sqlite3_exec would parse them at each of the several per webhook).
-  struct Transaction {
-    explicit Transaction(SqliteStore& store, Durability d = Durability::power_loss)
-        : store_(store), relaxed_(d == Durability::process_crash) {
-      if (relaxed_) store_.step("PRAGMA synchronous=NORMAL");
-      store_.step("BEGIN IMMEDIATE");
-    }
-    void commit() {
-      store_.step("COMMIT");
-      done_ = true;
-    }
-    ~Transaction() {
-      try {
-        if (!done_) store_.step("ROLLBACK");
-        if (relaxed_) store_.step("PRAGMA synchronous=FULL");
-      } catch (const Failure&) {  // nothing left to undo: the connection rolls back on its own
-      }
-    }
-    SqliteStore& store_;
-    bool relaxed_;
-    bool done_ = false;
-  };
-
-  // Runs `f` on the connection that writes (db_).
-  template <class F>
-  auto run(F&& f) -> Result<decltype(f())> {
-    std::lock_guard lock(mutex_);
-    auto r = attempt(f);
-    if (!r) heads_.forget();  // whatever was undone may have been mirrored already
-    return r;
-  }
-
-  // Runs `f`, which only reads, on the reader_ connection: the operator's listings and the counts
-  // behind /metrics and /api/status scan the table, and on the writing connection every commit
-  // (so every webhook's answer) waited for the scan, which grows with the table: 13 ms for
-  // 35,000 messages, and only `outbox purge` shrinks it. In WAL mode a read sees every commit
-  // made before it starts.
-  template <class F>
-  auto read(F&& f) -> Result<decltype(f())> {
-    std::lock_guard lock(read_mutex_);
-    return attempt(f);
-  }
-
-  template <class F>
-  auto attempt(F& f) -> Result<decltype(f())> {
-    try {
-      if constexpr (std::is_void_v<decltype(f())>) {
-        f();
-        return {};
-      } else {
-        return f();
-      }
-    } catch (const Failure& e) {
-      return fail(ErrorKind::internal, "store " + file_.string() + ": " + e.message);
-    }
-  }
-
-  // One batch of the group commit in one transaction, each job in its own savepoint, so one that
-  // fails is undone alone.
-  void commit_batch(const std::vector<GroupCommit::Job*>& batch) {
-    bool durable = std::any_of(batch.begin(), batch.end(), [](const GroupCommit::Job* j) { return j->durability == Durability::power_loss; });
-    auto committed = run([&] {
-      Transaction tx(*this, durable ? Durability::power_loss : Durability::process_crash);
-      for (auto* j : batch) {
-        step("SAVEPOINT job");
-        try {
-          j->run();
-          step("RELEASE job");
-        } catch (const Failure& e) {
-          j->error = undo_job(e.message);
-        } catch (const std::exception& e) {  // e.g. a payload the JSON serialiser refuses
-          j->error = undo_job(e.what());
-        }
-      }
-      tx.commit();
-    });
-    if (!committed)
-      for (auto* j : batch) j->error = committed.error();
-  }
-
-  // Rolls one job of a batch back to its savepoint; the error it returns.
-  Error undo_job(const std::string& why) {
-    heads_.forget();
-    for (auto& [sql, statement] : statements_) statement->reset();
-    sqlite::exec(db_, "ROLLBACK TO job; RELEASE job");
-    return make_error(ErrorKind::internal, "store " + file_.string() + ": " + why);
-  }
-
-  // A prepared statement kept for the life of the connection (hot paths), keyed by the address
-  // of its text (a literal or a static string). Handed out reset, in case a failure interrupted
-  // its last use; callers reset it after use so it holds no read snapshot.
-  Statement& cached(const char* sql) {
-    auto& s = statements_[sql];
-    if (!s) s = std::make_unique<Statement>(db_, sql);
-    s->reset();
-    return *s;
-  }
-
-  // Runs a statement without parameters or rows (transaction control).
-  void step(const char* sql) {
-    auto& s = cached(sql);
-    s.step();
-    s.reset();
-  }
-
   void add_attempt(std::int64_t id, std::int64_t now, const std::string& outcome, const std::string& detail) {
     auto& a = cached("INSERT INTO attempts(message_id, at_ms, outcome, detail) VALUES(?1, ?2, ?3, ?4)");
     a.bind(1, id).bind(2, now).bind(3, outcome).bind(4, detail).step();
@@ -451,14 +329,9 @@ class SqliteStore final : public Store {
     });
   }
 
-  fs::path file_;
-  sqlite3* db_ = nullptr;
-  std::mutex mutex_;
-  sqlite3* reader_ = nullptr;  // see read()
-  std::mutex read_mutex_;
-  std::map<const char*, std::unique_ptr<Statement>> statements_;  // see cached(); under mutex_
-  sqlite::ConversationHeads heads_{[this](const char* sql) -> Statement& { return cached(sql); }};  // under mutex_
-  GroupCommit batches_{[this](const std::vector<GroupCommit::Job*>& batch) { commit_batch(batch); }};
+  void undone() override { heads_.forget(); }
+
+  sqlite::ConversationHeads heads_{[this](const char* sql) -> Statement& { return cached(sql); }};  // under the writer's lock
 };
 
 }  // namespace
