@@ -4,8 +4,8 @@ _infinity_sms() {
   _init_completion || return
   # The global options go before or after the command.
   local globals="--config --env-file --log-level --log-format --log-unredacted"
-  local commands="serve config token send-sms sign-webhook simulate-inbound outbox status doctor"
-  local keys="twilio.account.sid twilio.account.authToken twilio.account.previousAuthToken twilio.apiKey.sid twilio.apiKey.secret twilio.isMockMode twilio.apiBaseUrl twilio.validateSignature avaya.host avaya.accountId avaya.clientId avaya.clientSecret avaya.connectorId avaya.webhookSecret avaya.previousWebhookSecret avaya.isMockMode avaya.sendMessagePath avaya.allowUnsignedWebhooks server.host server.port server.adminHost server.adminPort server.tls.cert server.tls.key server.publicUrl server.trustProxy server.adminToken server.dataDir server.threads server.maxConnections server.backlog server.maxBodyBytes server.maxHeaderBytes server.readTimeout server.writeTimeout server.idleTimeout store.url store.poolSize store.leaseTimeout store.retention relay.concurrency relay.upstreamTimeout relay.retryInitial relay.retryMax relay.probeInterval relay.inboundMaxAge relay.outboundMaxAge "
+  local commands="serve config token send-sms sign-webhook simulate-inbound outbox optout status doctor"
+  local keys="twilio.account.sid twilio.account.authToken twilio.account.previousAuthToken twilio.apiKey.sid twilio.apiKey.secret twilio.isMockMode twilio.apiBaseUrl twilio.validateSignature avaya.host avaya.accountId avaya.clientId avaya.clientSecret avaya.connectorId avaya.webhookSecret avaya.previousWebhookSecret avaya.isMockMode avaya.sendMessagePath avaya.allowUnsignedWebhooks server.host server.port server.adminHost server.adminPort server.tls.cert server.tls.key server.publicUrl server.trustProxy server.adminToken server.dataDir server.threads server.maxConnections server.backlog server.maxBodyBytes server.maxHeaderBytes server.readTimeout server.writeTimeout server.idleTimeout store.url store.poolSize store.leaseTimeout store.retention relay.concurrency relay.upstreamTimeout relay.retryInitial relay.retryMax relay.probeInterval relay.inboundMaxAge relay.outboundMaxAge compliance.enforceOptOut compliance.notifyAgent compliance.noticeTemplate "
   case "$prev" in
     --config|--env-file|--body-file) _filedir; return ;;
     --data-dir) _filedir -d; return ;;
@@ -48,6 +48,15 @@ _infinity_sms() {
         show) opts="--data-dir --help" ;;
         retry) opts="--dead --data-dir --help" ;;
         purge) opts="--older-than --data-dir --help" ;;
+      esac ;;
+    optout)
+      case "$sub" in
+        "") COMPREPLY=($(compgen -W "list add remove import export --help" -- "$cur")); return ;;
+        list) opts="--json --data-dir --help" ;;
+        add|remove|export) opts="--data-dir --help" ;;
+        import)
+          if [[ $cur != -* ]]; then _filedir csv; return; fi
+          opts="--data-dir --help" ;;
       esac ;;
     simulate-inbound) opts="--from --to --body --media-url --url --account-sid --help" ;;
     status) opts="--url --json --help" ;;

@@ -1,7 +1,7 @@
 # fish completion for infinity-sms
-set -l commands serve config token send-sms sign-webhook simulate-inbound outbox status doctor
+set -l commands serve config token send-sms sign-webhook simulate-inbound outbox optout status doctor
 complete -c infinity-sms -f
-complete -c infinity-sms -n "not __fish_seen_subcommand_from $commands" -a "serve config token send-sms sign-webhook simulate-inbound outbox status doctor"
+complete -c infinity-sms -n "not __fish_seen_subcommand_from $commands" -a "serve config token send-sms sign-webhook simulate-inbound outbox optout status doctor"
 # The global options, before or after the command (no condition).
 complete -c infinity-sms -l config -r -F -d 'configuration file'
 complete -c infinity-sms -l env-file -r -F -d 'dotenv file'
@@ -18,7 +18,7 @@ complete -c infinity-sms -n '__fish_seen_subcommand_from serve' -l data-dir -r -
 complete -c infinity-sms -n '__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from show set' -a 'show set'
 complete -c infinity-sms -n '__fish_seen_subcommand_from show' -l json -d 'print JSON'
 complete -c infinity-sms -n '__fish_seen_subcommand_from show' -l reveal -d 'print secrets unmasked'
-complete -c infinity-sms -n '__fish_seen_subcommand_from set' -a 'twilio.account.sid twilio.account.authToken twilio.account.previousAuthToken twilio.apiKey.sid twilio.apiKey.secret twilio.isMockMode twilio.apiBaseUrl twilio.validateSignature avaya.host avaya.accountId avaya.clientId avaya.clientSecret avaya.connectorId avaya.webhookSecret avaya.previousWebhookSecret avaya.isMockMode avaya.sendMessagePath avaya.allowUnsignedWebhooks server.host server.port server.adminHost server.adminPort server.tls.cert server.tls.key server.publicUrl server.trustProxy server.adminToken server.dataDir server.threads server.maxConnections server.backlog server.maxBodyBytes server.maxHeaderBytes server.readTimeout server.writeTimeout server.idleTimeout store.url store.poolSize store.leaseTimeout store.retention relay.concurrency relay.upstreamTimeout relay.retryInitial relay.retryMax relay.probeInterval relay.inboundMaxAge relay.outboundMaxAge '
+complete -c infinity-sms -n '__fish_seen_subcommand_from set' -a 'twilio.account.sid twilio.account.authToken twilio.account.previousAuthToken twilio.apiKey.sid twilio.apiKey.secret twilio.isMockMode twilio.apiBaseUrl twilio.validateSignature avaya.host avaya.accountId avaya.clientId avaya.clientSecret avaya.connectorId avaya.webhookSecret avaya.previousWebhookSecret avaya.isMockMode avaya.sendMessagePath avaya.allowUnsignedWebhooks server.host server.port server.adminHost server.adminPort server.tls.cert server.tls.key server.publicUrl server.trustProxy server.adminToken server.dataDir server.threads server.maxConnections server.backlog server.maxBodyBytes server.maxHeaderBytes server.readTimeout server.writeTimeout server.idleTimeout store.url store.poolSize store.leaseTimeout store.retention relay.concurrency relay.upstreamTimeout relay.retryInitial relay.retryMax relay.probeInterval relay.inboundMaxAge relay.outboundMaxAge compliance.enforceOptOut compliance.notifyAgent compliance.noticeTemplate '
 complete -c infinity-sms -n '__fish_seen_subcommand_from token' -l json -d 'print JSON'
 complete -c infinity-sms -n '__fish_seen_subcommand_from send-sms' -l from -x
 complete -c infinity-sms -n '__fish_seen_subcommand_from send-sms' -l to -x
@@ -48,9 +48,13 @@ complete -c infinity-sms -n '__fish_seen_subcommand_from simulate-inbound' -l ac
 complete -c infinity-sms -n '__fish_seen_subcommand_from status' -l url -x -d 'admin listener URL'
 complete -c infinity-sms -n '__fish_seen_subcommand_from status' -l json -d 'print JSON'
 complete -c infinity-sms -n '__fish_seen_subcommand_from outbox; and not __fish_seen_subcommand_from list show retry purge' -a 'list show retry purge'
-complete -c infinity-sms -n '__fish_seen_subcommand_from list' -l state -x -a 'queued sending sent delivered failed dead expired'
-complete -c infinity-sms -n '__fish_seen_subcommand_from list' -l limit -x
-complete -c infinity-sms -n '__fish_seen_subcommand_from list' -l json -d 'print JSON'
+complete -c infinity-sms -n '__fish_seen_subcommand_from outbox; and __fish_seen_subcommand_from list' -l state -x -a 'queued sending sent delivered failed dead expired'
+complete -c infinity-sms -n '__fish_seen_subcommand_from outbox; and __fish_seen_subcommand_from list' -l limit -x
+complete -c infinity-sms -n '__fish_seen_subcommand_from outbox; and __fish_seen_subcommand_from list' -l json -d 'print JSON'
 complete -c infinity-sms -n '__fish_seen_subcommand_from retry' -l dead -d 'every dead message'
 complete -c infinity-sms -n '__fish_seen_subcommand_from purge' -l older-than -x
 complete -c infinity-sms -n '__fish_seen_subcommand_from outbox' -l data-dir -r -a '(__fish_complete_directories)'
+complete -c infinity-sms -n '__fish_seen_subcommand_from optout; and not __fish_seen_subcommand_from list add remove import export' -a 'list add remove import export'
+complete -c infinity-sms -n '__fish_seen_subcommand_from optout; and __fish_seen_subcommand_from list' -l json -d 'print JSON'
+complete -c infinity-sms -n '__fish_seen_subcommand_from optout; and __fish_seen_subcommand_from import' -F -d 'CSV file, or - for standard input'
+complete -c infinity-sms -n '__fish_seen_subcommand_from optout' -l data-dir -r -a '(__fish_complete_directories)'

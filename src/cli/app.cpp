@@ -25,11 +25,6 @@ int report(const Error& error) {
   return error.kind == ErrorKind::config || error.kind == ErrorKind::invalid_input ? kExitUsage : kExitFailure;
 }
 
-bool is_e164(const std::string& s) {
-  if (s.size() < 3 || s.size() > 16 || s[0] != '+' || s[1] < '1' || s[1] > '9') return false;
-  return std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 int post_and_print(const std::string& url, const std::string& body, const std::string& content_type,
                    const http::Headers& headers, const std::string& hint) {
   auto u = parse_url(url);
@@ -84,6 +79,7 @@ int run(int argc, char** argv) {
   add_sign_webhook(app, ctx);
   add_simulate_inbound(app, ctx);
   add_outbox(app, ctx);
+  add_optout(app, ctx);
   add_status(app, ctx);
   add_doctor(app, ctx);
   add_global_options(app, ctx, "Options");

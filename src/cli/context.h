@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -11,7 +12,9 @@
 
 #include "cli/app.h"
 #include "core/config_file.h"
+#include "core/phone.h"
 #include "http/client.h"
+#include "store/store.h"
 
 namespace sms::cli {
 
@@ -40,15 +43,18 @@ void add_sign_webhook(CLI::App& app, Context& ctx);
 void add_simulate_inbound(CLI::App& app, Context& ctx);
 void add_serve(CLI::App& app, Context& ctx);
 void add_outbox(CLI::App& app, Context& ctx);
+void add_optout(CLI::App& app, Context& ctx);
 void add_status(CLI::App& app, Context& ctx);
 void add_doctor(CLI::App& app, Context& ctx);
+
+// Opens the outbox serve uses (store.url's PostgreSQL, else SQLite at <server.dataDir or
+// `data_dir`>/outbox.db), without the spool; safe while serve runs. Unless `create`, a missing
+// outbox.db is an error (config) rather than a new empty outbox, so a mistyped directory shows.
+Result<std::unique_ptr<store::Store>> open_store(Context& ctx, const std::string& data_dir, bool create = false);
 
 // POSTs `body` to an absolute URL; prints "HTTP <status>" and the response body to stdout.
 // Returns 0 for 2xx, 1 otherwise (transport failures explained on stderr, with `hint`).
 int post_and_print(const std::string& url, const std::string& body, const std::string& content_type,
                    const http::Headers& headers, const std::string& hint = "");
-
-// E.164: '+' then 2 to 15 digits, the first not 0.
-bool is_e164(const std::string& s);
 
 }  // namespace sms::cli

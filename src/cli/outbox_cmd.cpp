@@ -1,7 +1,6 @@
 // The outbox subcommand: list, show, retry and purge messages in the outbox serve uses.
 #include "cli/context.h"
 #include "core/clock.h"
-#include "server/server.h"
 #include "store/retention.h"
 #include "store/store.h"
 
@@ -31,23 +30,11 @@ nlohmann::json to_json(const store::Message& m) {
           {"payload", nlohmann::json::parse(m.payload, nullptr, false)}};
 }
 
-// Opens the outbox `serve` uses (store.url, else server.dataDir or --data-dir); safe while serve runs.
-Result<std::unique_ptr<store::Store>> open(Context& ctx, const Opts& o) {
-  nlohmann::json flags = nlohmann::json::object();
-  if (!o.data_dir.empty()) flags["server"]["dataDir"] = o.data_dir;
-  auto loaded = ctx.load(flags);
-  if (!loaded) return fail(ErrorKind::config, "cannot load the configuration");
-  auto dir = server::data_dir(loaded->effective, config::process_env());
-  if (loaded->effective.str("store.url").empty() && !std::filesystem::exists(dir / "outbox.db"))
-    return fail(ErrorKind::config, "no outbox at " + (dir / "outbox.db").string() + " (see server.dataDir and store.url)");
-  return store::open_for_tools(loaded->effective, dir);
-}
-
 int list(Context& ctx, const Opts& o) {
   std::optional<store::State> state;
   if (!o.state.empty() && !(state = store::parse_state(o.state)))
     return report(make_error(ErrorKind::invalid_input, "unknown state '" + o.state + "' (queued, sending, sent, delivered, failed, dead, expired)"));
-  auto s = open(ctx, o);
+  auto s = open_store(ctx, o.data_dir);
   if (!s) return report(s.error());
   auto messages = (*s)->list(state, o.limit);
   if (!messages) return report(messages.error());
@@ -66,7 +53,7 @@ int list(Context& ctx, const Opts& o) {
 }
 
 int show(Context& ctx, const Opts& o) {
-  auto s = open(ctx, o);
+  auto s = open_store(ctx, o.data_dir);
   if (!s) return report(s.error());
   auto m = (*s)->get(o.id);
   if (!m) return report(m.error());
@@ -83,7 +70,7 @@ int show(Context& ctx, const Opts& o) {
 
 int retry(Context& ctx, const Opts& o) {
   if ((o.id == 0) == !o.dead) return report(make_error(ErrorKind::invalid_input, "give a message ID or --dead"));
-  auto s = open(ctx, o);
+  auto s = open_store(ctx, o.data_dir);
   if (!s) return report(s.error());
   auto n = o.dead ? (*s)->retry_all_dead() : (*s)->retry(o.id);
   if (!n) return report(n.error());
@@ -96,7 +83,7 @@ int retry(Context& ctx, const Opts& o) {
 int purge(Context& ctx, const Opts& o) {
   auto age = parse_duration(o.older_than);
   if (!age) return report(make_error(ErrorKind::invalid_input, "--older-than takes a duration like 7d, 12h or 30m"));
-  auto s = open(ctx, o);
+  auto s = open_store(ctx, o.data_dir);
   if (!s) return report(s.error());
   auto n = store::purge_all(**s, unix_ms_now() - age->count());
   if (!n) return report(n.error());

@@ -49,6 +49,8 @@ void print_table(const nlohmann::json& s, const std::string& url) {
   }
   auto dead = s.value("deadLetters", 0);
   fmt::print("  {:<16}{}{}\n", "dead letters", dead, dead ? " (infinity-sms outbox list --state dead)" : "");
+  const auto& opt_outs = s["optOuts"];
+  fmt::print("  {:<16}{}\n", "opt-outs", opt_outs.is_number() ? opt_outs.dump() + " (infinity-sms optout list)" : "-");
   fmt::print("  {:<16}{}\n", "token expires", or_dash(s["tokenExpires"]));
 }
 

@@ -69,6 +69,10 @@ std::vector<KeySpec> make_schema() {
       {"relay.probeInterval", T::duration, "2s", S::plain, "", "while an upstream fails, one delivery (a probe) is tried per interval; its first answer releases every waiting message"},
       {"relay.inboundMaxAge", T::duration, "24h", S::plain, "", "undelivered inbound messages older than this expire"},
       {"relay.outboundMaxAge", T::duration, "24h", S::plain, "", "undelivered outbound messages older than this expire"},
+      {"compliance.enforceOptOut", T::boolean, true, S::plain, "", "agents' replies to an end user who opted out (STOP) are not sent: dead, code opted_out"},
+      {"compliance.notifyAgent", T::boolean, true, S::plain, "", "tell the agent, in the conversation, when a reply will not reach the customer"},
+      {"compliance.noticeTemplate", T::string, "[infinity-sms] Your reply was not delivered: {reason}.", S::plain, "",
+       "the notice's text: {reason} (plain words), {code}, {providerCode}, {outboxId}"},
   };
 }
 
@@ -156,6 +160,9 @@ std::string check_value(const KeySpec& spec, const json& v) {
     default:
       if (key == "avaya.sendMessagePath" && (s.empty() || s.front() != '/'))
         return key + ": must start with '/', got " + quoted(spec, v);
+      // Room for the reason and the ids within Infinity's 1,024 characters per message.
+      if (key == "compliance.noticeTemplate" && (s.empty() || text::length(s) > 500))
+        return key + ": must be 1 to 500 characters";
       if (key == "store.url" && !s.empty() && !s.starts_with("postgresql://") && !s.starts_with("postgres://"))
         return key + ": expected \"\" (SQLite) or a postgresql:// URL, got " + quoted(spec, v);
       break;

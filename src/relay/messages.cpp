@@ -1,6 +1,7 @@
 // Turning webhooks into outbox messages: dedupe keys and the payloads the workers will send.
 #include "relay/messages.h"
 
+#include "compliance/keywords.h"
 #include "core/text.h"
 
 namespace sms::relay {
@@ -19,7 +20,10 @@ std::vector<store::NewMessage> inbound_messages(const twilio::InboundSms& sms, c
   for (const auto& url : sms.media_urls) text += (text.empty() ? "" : "\n") + url;
   json context = json::object();
   for (const auto& [k, v] : sms.geo)
-    if (context.size() < 10) context[k] = v;
+    if (context.size() < 9) context[k] = v;  // at most 8; Infinity takes 10
+  // So that a workflow can see a STOP, START or HELP without parsing the text.
+  if (auto action = compliance::opt_action(sms.body, sms.opt_out_type); action != compliance::OptAction::none)
+    context["infinitySmsOptOut"] = compliance::to_string(action);
   auto parts = text::split(text, kInfinityTextLimit);
   std::vector<store::NewMessage> out;
   for (std::size_t i = 0; i < parts.size(); ++i) {

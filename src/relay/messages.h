@@ -22,7 +22,8 @@ std::string dedupe_key(const infinity::Event& event);
 // connectorId, headers {from: From, to: [To], destination: To}, body.text (media URLs appended,
 // one per line; split at word boundaries above 1,024 characters), providerMetaData
 // {messageId: MessageSid, messageTimestamp: received_at}, correlationId (MessageSid, or
-// "<MessageSid>-<n>" for part n of several), contextParameters from the geo fields (at most 10).
+// "<MessageSid>-<n>" for part n of several), contextParameters from the geo fields and, for an
+// opt-out keyword, infinitySmsOptOut = stop | start | help (compliance/keywords.h).
 // Conversation key: "<From>|<To>". direction inbound.
 std::vector<store::NewMessage> inbound_messages(const twilio::InboundSms& sms,
                                                 const config::Config& config,

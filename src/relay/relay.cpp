@@ -11,6 +11,8 @@
 #include <optional>
 #include <thread>
 
+#include "compliance/notice.h"
+#include "compliance/opt_out_register.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -82,6 +84,32 @@ struct Relay::Impl {
     }
   }
 
+  // The agent's notice for an outbound message that failed for good (compliance/notice.h), which
+  // the store keeps with the failure; the inbound workers are to be told once it is stored.
+  static store::NoticeFor notice(const config::Config& c) {
+    return [&c](const store::Message& failed) { return compliance::notice_for(failed, c, iso8601_now()); };
+  }
+
+  // An agent's reply to an end user who opted out (compliance.enforceOptOut) is not sent: its
+  // permanent error (provider code opted_out), else nullopt.
+  std::optional<Error> refused_by_opt_out(const store::Message& m, const config::Config& c) {
+    if (m.direction != Direction::outbound || !c.flag("compliance.enforceOptOut")) return std::nullopt;
+    auto payload = nlohmann::json::parse(m.payload, nullptr, false);
+    if (!payload.is_object()) return std::nullopt;
+    auto business = payload.value("from", ""), end_user = payload.value("to", "");
+    auto opted_out = store.opted_out(business, end_user);
+    if (!opted_out) {
+      auto e = opted_out.error();
+      e.kind = ErrorKind::network;  // retried: sending without knowing could break the law
+      return e;
+    }
+    if (!*opted_out) return std::nullopt;
+    auto e = make_error(ErrorKind::permanent, "not sent: " + log::phone(end_user) + " opted out of SMS from " + business +
+                                                  " (compliance.enforceOptOut)");
+    e.provider_code = "opted_out";
+    return e;
+  }
+
   void deliver(const store::Message& m, const config::Config& c, std::uint64_t generation, Providers::Clients& clients,
                std::mt19937_64& rng) {
     auto d = static_cast<int>(m.direction == Direction::inbound ? 0 : 1);
@@ -89,7 +117,9 @@ struct Relay::Impl {
     // inbound, the eventId or messageId outbound).
     log::Scope ids({{"outboxId", std::to_string(m.id)},
                     {m.direction == Direction::inbound ? "messageSid" : "eventId", m.source_id}});
-    auto result = providers.send(m, c, generation, clients);
+    Result<std::string> result = "";
+    if (auto refused = refused_by_opt_out(m, c)) result = std::unexpected(*refused);
+    else result = providers.send(m, c, generation, clients);
     if (result) {
       ++sent[d];  // counted before the store write, so whoever sees the state sees the count
       last_sent_ms[d] = unix_ms_now();
@@ -108,10 +138,13 @@ struct Relay::Impl {
     const auto& e = result.error();
     if (is_final(e)) {
       ++dead;
-      count(m.direction, "dead");
+      bool blocked = e.provider_code == "opted_out";
+      count(m.direction, blocked ? "blocked" : "dead");
       spdlog::warn("{} message {} ({}) is dead: {}", store::to_string(m.direction), m.id, m.source_id, e.message);
-      record([&] { return store.mark_dead(m.id, e); });
-      answered(m.direction);
+      if (e.provider_code == "21610") opted_out_at_twilio(m);
+      record([&] { return store.mark_dead(m.id, e, notice(c)); });
+      if (m.direction == Direction::outbound) notify(Direction::inbound);  // its notice, if any
+      if (!blocked) answered(m.direction);
       return;
     }
     ++retries;
@@ -126,6 +159,14 @@ struct Relay::Impl {
     spdlog::warn("{} message {} ({}) will be retried in {} ms: {}", store::to_string(m.direction), m.id, m.source_id,
                  *due - now, e.message);
     record([&] { return store.mark_retry(m.id, *due, e); });
+  }
+
+  // Twilio answered 21610: the end user had opted out (texted STOP to the number) before we knew.
+  void opted_out_at_twilio(const store::Message& m) {
+    auto payload = nlohmann::json::parse(m.payload, nullptr, false);
+    if (!payload.is_object()) return;
+    auto r = compliance::apply(store, compliance::OptAction::stop, payload.value("from", ""), payload.value("to", ""), "twilio", "");
+    if (!r) spdlog::error("{}", r.error().message);
   }
 
   // An upstream-wide failure: returns when the message is due again if its upstream is now
@@ -161,16 +202,36 @@ struct Relay::Impl {
     l.wake.notify_all();
   }
 
+  // Wakes a worker only when no look at the store is already owed: at thousands of webhooks a
+  // second, a wake-up per webhook (each a context switch) cost more than the relay's own work.
+  // A claim in progress hands the look on when it is done (claim_again); a blocked lane is looked
+  // at again at the next poll, when the configuration may have changed.
+  void notify(Direction direction) {
+    auto& l = lane(direction);
+    {
+      std::lock_guard lock(l.mutex);
+      if (l.claiming) {
+        l.claim_again = true;
+        return;
+      }
+      bool owed = l.pending;
+      l.pending = true;
+      if (owed || l.blocked) return;
+    }
+    l.wake.notify_one();
+  }
+
   void expire_stale(const config::Config& c) {
     auto now = unix_ms_now();
     auto last = last_expiry_ms.load();
     if (now - last < 1000 || !last_expiry_ms.compare_exchange_strong(last, now)) return;
     for (auto d : {Direction::inbound, Direction::outbound}) {
       auto age = duration_of(c, d == Direction::inbound ? "relay.inboundMaxAge" : "relay.outboundMaxAge");
-      auto n = store.expire(d, now - age.count());
+      auto n = store.expire(d, now - age.count(), d == Direction::outbound ? notice(c) : store::NoticeFor());
       if (n && *n > 0) {
         expired += *n;
         count(d, "expired", *n);
+        if (d == Direction::outbound) notify(Direction::inbound);  // their notices
         spdlog::warn("{} {} message(s) expired undelivered (older than {} ms)", *n, store::to_string(d), age.count());
       }
     }
@@ -282,24 +343,7 @@ Result<void> Relay::start() {
   return {};
 }
 
-// Wakes a worker only when no look at the store is already owed: at thousands of webhooks a
-// second, a wake-up per webhook (each a context switch) cost more than the relay's own work.
-// A claim in progress hands the look on when it is done (claim_again); a blocked lane is looked
-// at again at the next poll, when the configuration may have changed.
-void Relay::notify(store::Direction direction) {
-  auto& l = impl_->lane(direction);
-  {
-    std::lock_guard lock(l.mutex);
-    if (l.claiming) {
-      l.claim_again = true;
-      return;
-    }
-    bool owed = l.pending;
-    l.pending = true;
-    if (owed || l.blocked) return;
-  }
-  l.wake.notify_one();
-}
+void Relay::notify(store::Direction direction) { impl_->notify(direction); }
 
 void Relay::stop() {
   impl_->stopping = true;

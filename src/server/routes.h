@@ -19,6 +19,7 @@ void add_health_routes(Router& router, AppState& state);    // /api/health, /api
 void add_status_routes(Router& router, AppState& state);    // /api/status (admin token)
 void add_metrics_routes(Router& router, AppState& state);   // /metrics (Prometheus)
 void add_config_routes(Router& router, AppState& state);    // /api/configs (admin token)
+void add_optout_routes(Router& router, AppState& state);    // /api/optouts (admin token)
 void add_twilio_routes(Router& router, AppState& state);    // /callbacks/twilio/{sms,status}
 void add_infinity_routes(Router& router, AppState& state);  // /callbacks/avaya/infinity/sms
 

@@ -65,7 +65,7 @@ Response ready(AppState& state) {
 }
 
 // What an operator checks first: readiness, the queue, the last delivery each way, each
-// upstream's state, dead letters and the token's expiry.
+// upstream's state, dead letters, the opt-out register's size and the token's expiry.
 Response status(AppState& state) {
   auto r = readiness(state);
   nlohmann::json queue = nlohmann::json::object();
@@ -73,6 +73,7 @@ Response status(AppState& state) {
     for (const auto& [s, n] : *counts) queue[store::to_string(s)] = n;
   auto oldest = state.store.oldest_queued_created_ms();
   auto stats = state.relay.stats();
+  auto opt_outs = state.store.count_opt_outs();
   nlohmann::json upstreams = nlohmann::json::object();
   for (auto d : {store::Direction::inbound, store::Direction::outbound})
     upstreams[relay::upstream_name(d)] = upstream_json(state.relay.upstream(d));
@@ -88,6 +89,7 @@ Response status(AppState& state) {
                         {"outbound", optional_time(stats.last_sent_outbound_ms)}}},
       {"upstreams", upstreams},
       {"deadLetters", queue.value("dead", 0)},
+      {"optOuts", opt_outs ? nlohmann::json(*opt_outs) : nlohmann::json(nullptr)},
       {"tokenExpires", r.token_expires ? nlohmann::json(iso8601(*r.token_expires)) : nlohmann::json(nullptr)},
   };
   return json_response(200, body);

@@ -40,6 +40,11 @@ void add_metrics_routes(Router& router, AppState& state) {
     double age = oldest && *oldest ? static_cast<double>(unix_ms_now() - **oldest) / 1000.0 : 0.0;
     return std::vector<std::pair<metrics::Labels, double>>{{{}, age}};
   });
+  registry.gauge("infinity_sms_optouts", "Pairs (business number, end user) in the opt-out register", [&state] {
+    std::vector<std::pair<metrics::Labels, double>> out;
+    if (auto n = state.store.count_opt_outs()) out.push_back({{}, static_cast<double>(*n)});
+    return out;
+  });
   registry.gauge("infinity_sms_spooled_webhooks", "Webhooks kept in the local spool while the shared store is unreachable", [&state] {
     return std::vector<std::pair<metrics::Labels, double>>{{{}, static_cast<double>(state.store.spooled())}};
   });

@@ -1,8 +1,11 @@
 // Twilio webhooks: inbound SMS (stored, then acknowledged with empty TwiML) and status callbacks.
 #include <spdlog/spdlog.h>
 
+#include "compliance/notice.h"
+#include "compliance/opt_out_register.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/phone.h"
 #include "relay/messages.h"
 #include "server/routes.h"
 #include "server/webhook_auth.h"
@@ -49,6 +52,12 @@ Response inbound(AppState& state, const Request& request) {
   auto messages = relay::inbound_messages(*sms, *config, iso8601_now());
   auto stored = state.store.enqueue(relay::dedupe_key(*sms), messages);
   if (!stored) return store_unavailable(stored.error());
+  // The register changes before the webhook is answered (a redelivery applies it again): a reply
+  // written after the STOP reached the agent must find it.
+  auto action = compliance::opt_action(sms->body, sms->opt_out_type);
+  auto source = sms->opt_out_type.empty() ? "keyword" : "OptOutType";
+  if (auto r = compliance::apply(state.store, action, sms->to, sms->from, source, compliance::keyword(sms->body)); !r)
+    return store_unavailable(r.error());
   if (*stored == store::Enqueued::duplicate) {
     spdlog::info("inbound {} already received; not relayed again", sms->message_sid);
   } else {
@@ -60,16 +69,23 @@ Response inbound(AppState& state, const Request& request) {
 }
 
 Response status(AppState& state, const Request& request) {
-  auto fields = signed_form(request, *state.live.get());
+  auto config = state.live.get();
+  auto fields = signed_form(request, *config);
   if (!fields) return fields.error();
   auto callback = twilio::parse_status(*fields);
   if (!callback) return error_response(400, "invalid_webhook", callback.error().message);
   log::Scope ids({{"messageSid", callback->message_sid}});
+  // 21610: the end user had opted out (texted STOP to this number) before we knew it.
+  if (callback->error_code == "21610" && is_e164(callback->from) && is_e164(callback->to))
+    if (auto r = compliance::apply(state.store, compliance::OptAction::stop, callback->from, callback->to, "status-callback", ""); !r)
+      return store_unavailable(r.error());
   if (auto next = state_for(callback->status)) {
-    auto updated = state.store.record_status(callback->message_sid, *next, callback->error_code);
+    auto notice = [&](const store::Message& failed) { return compliance::notice_for(failed, *config, iso8601_now()); };
+    auto updated = state.store.record_status(callback->message_sid, *next, callback->error_code, notice);
     if (!updated) return store_unavailable(updated.error());
     spdlog::info("status {} for {}{}", callback->status, callback->message_sid,
                  *updated ? "" : " (no change)");
+    if (*updated && *next == store::State::failed) state.relay.notify(store::Direction::inbound);  // its notice, if any
   }
   return twiml_response();
 }

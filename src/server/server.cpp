@@ -137,6 +137,7 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   add_infinity_routes(webhooks, state);
   add_health_routes(admin, state);
   add_config_routes(admin, state);
+  add_optout_routes(admin, state);
   add_metrics_routes(admin, state);
   add_status_routes(admin, state);
 

@@ -47,6 +47,18 @@ constexpr const char* kMigrations[] = {
     CREATE INDEX messages_due ON messages(direction, next_attempt_ms) WHERE head AND state = 'queued';
     CREATE INDEX messages_lapsed ON messages(direction, lease_until_ms) WHERE head AND state = 'sending';
     )sql",
+    // The opt-out register, shared by every instance: one row per (business number, end user)
+    // pair. Compared bytewise (COLLATE "C"), as in SQLite, so that listings come in the same order
+    // from the primary key whatever the database's locale.
+    R"sql(
+    CREATE TABLE opt_outs (
+      business_number TEXT COLLATE "C" NOT NULL,
+      end_user_number TEXT COLLATE "C" NOT NULL,
+      since_ms BIGINT NOT NULL,
+      source TEXT NOT NULL,
+      keyword TEXT NOT NULL DEFAULT '',
+      PRIMARY KEY (business_number, end_user_number));
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 // pg_advisory_xact_lock key held while migrating: "infinity" in ASCII.

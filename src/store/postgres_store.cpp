@@ -14,9 +14,12 @@
 // Claims, retries and releases keep a message unfinished, so they change no head.
 #include <algorithm>
 #include <set>
+#include <span>
+#include <tuple>
 
 #include "core/clock.h"
 #include "store/postgres.h"
+#include "store/postgres_opt_outs.h"
 #include "store/postgres_schema.h"
 #include "store/store.h"
 
@@ -31,6 +34,14 @@ using postgres::Transaction;
 #define COLUMNS \
   "id, direction, state, conversation, source_id, payload, attempts, created_ms, updated_ms, next_attempt_ms, " \
   "provider_id, last_error, provider_code"
+
+// Expires a conversation's queued messages created before $3 (direction $1, conversation $2, now
+// $4) with their attempts rows; followed by a SELECT of what to return of them (e).
+#define EXPIRE_CONVERSATION                                                                                   \
+  "WITH e AS (UPDATE messages SET state = 'expired', head = false, updated_ms = $4 WHERE direction = $1 AND " \
+  "conversation = $2 AND state = 'queued' AND created_ms < $3 RETURNING " COLUMNS "),"                       \
+  " logged AS (INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, $4, 'expired', "          \
+  "'older than the age limit' FROM e) "
 
 Message read_message(const Rows& r, int row) {
   Message m;
@@ -59,11 +70,20 @@ std::vector<Message> read_messages(const Rows& r) {
 std::string str(std::int64_t v) { return std::to_string(v); }
 
 // Takes a conversation's lock, held until the transaction ends (see the top of this file).
-// Transactions that take several take them in the order of (direction, conversation), bytewise,
-// so that none waits for another in a cycle.
+// Transactions that take several take them in LockOrder, so that none waits for another in a
+// cycle.
 void lock_conversation(Connection& c, const std::string& direction, const std::string& conversation) {
   c.exec("SELECT pg_advisory_xact_lock(1936289056, hashtext($1 || '/' || $2))", {direction, conversation});
 }
+
+// By conversation, bytewise, and within one conversation outbound before inbound: an outbound
+// message's outcome holds its conversation's outbound lock when it stores the notice of a failure
+// in the same conversation's inbound direction, and a retry of every dead message, locking both
+// directions of many conversations, must take them in that order too.
+struct LockOrder {
+  using Key = std::pair<std::string, std::string>;  // direction, conversation
+  bool operator()(const Key& a, const Key& b) const { return std::tie(a.second, b.first) < std::tie(b.second, a.first); }
+};
 
 // With its conversation locked, after its head finished: the oldest unfinished message left, if
 // any, becomes the head.
@@ -75,7 +95,7 @@ void promote(Connection& c, const std::string& direction, const std::string& con
 
 // The conversations of the messages `select` returns (direction, conversation: any other
 // columns are ignored), in lock order.
-using Conversations = std::set<std::pair<std::string, std::string>>;
+using Conversations = std::set<LockOrder::Key, LockOrder>;
 Conversations conversations_of(Connection& c, const char* select, const postgres::Params& params) {
   auto r = c.exec(select, params);
   Conversations out;
@@ -109,6 +129,36 @@ int in_locked_batches(Connection& c, const char* select, const postgres::Params&
   return total;
 }
 
+// Claims `key` and inserts `messages`, each conversation locked, in the caller's transaction (a
+// webhook's, or the outcome a notice comes with); false, inserting nothing, if the key was
+// claimed before. The unique key decides between instances taking the same webhook at once: the
+// second waits for the first's commit, then finds the key taken.
+bool store_new(Connection& c, const std::string& key, std::span<const NewMessage> messages, const std::string& now) {
+  auto claimed = c.exec("INSERT INTO dedupe(key, created_ms) VALUES($1, $2) ON CONFLICT DO NOTHING", {key, now});
+  if (claimed.affected() == 0) return false;
+  Conversations conversations;
+  for (const auto& m : messages) conversations.emplace(to_string(m.direction), m.conversation);
+  for (const auto& [d, conversation] : conversations) lock_conversation(c, d, conversation);
+  for (const auto& m : messages)
+    c.exec("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, updated_ms, "
+           "next_attempt_ms, head) VALUES($1, 'queued', $2, $3, $4, $5, $5, $5, NOT EXISTS (SELECT 1 FROM messages "
+           "WHERE direction = $1 AND conversation = $2 AND state IN ('queued','sending')))",
+           {to_string(m.direction), m.conversation, m.source_id, m.payload.dump(), now});
+  return true;
+}
+
+// Stores notice(failed), if it gives one, in the caller's transaction, which holds failed's
+// conversation (the notice's is locked after it: see LockOrder).
+void store_notice(Connection& c, const NoticeFor& notice, const Message& failed) {
+  if (auto n = notice(failed)) store_new(c, n->dedupe_key, {&n->message, 1}, str(unix_ms_now()));
+}
+
+// The message `id` as the caller's transaction sees it, if there is one.
+std::optional<Message> load(Connection& c, const std::string& id) {
+  auto r = c.exec("SELECT " COLUMNS " FROM messages WHERE id = $1", {id});
+  return r.size() ? std::optional<Message>(read_message(r, 0)) : std::nullopt;
+}
+
 class PostgresStore final : public Store {
  public:
   PostgresStore(std::string url, int pool_size, std::int64_t lease_ms) : pool_(std::move(url), pool_size), lease_ms_(lease_ms) {}
@@ -121,20 +171,8 @@ class PostgresStore final : public Store {
 
   Result<Enqueued> enqueue(const std::string& key, const std::vector<NewMessage>& messages) override {
     return run([&](Connection& c) {
-      auto now = str(unix_ms_now());
       Transaction tx(c);
-      // The unique key decides between instances taking the same webhook at once: the second
-      // waits for the first's commit, then finds the key taken.
-      auto claimed = c.exec("INSERT INTO dedupe(key, created_ms) VALUES($1, $2) ON CONFLICT DO NOTHING", {key, now});
-      if (claimed.affected() == 0) return Enqueued::duplicate;
-      Conversations conversations;
-      for (const auto& m : messages) conversations.emplace(to_string(m.direction), m.conversation);
-      for (const auto& [d, conversation] : conversations) lock_conversation(c, d, conversation);
-      for (const auto& m : messages)
-        c.exec("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, updated_ms, "
-               "next_attempt_ms, head) VALUES($1, 'queued', $2, $3, $4, $5, $5, $5, NOT EXISTS (SELECT 1 FROM messages "
-               "WHERE direction = $1 AND conversation = $2 AND state IN ('queued','sending')))",
-               {to_string(m.direction), m.conversation, m.source_id, m.payload.dump(), now});
+      if (!store_new(c, key, messages, str(unix_ms_now()))) return Enqueued::duplicate;
       tx.commit();
       return Enqueued::stored;
     });
@@ -174,11 +212,11 @@ class PostgresStore final : public Store {
         {str(id), str(unix_ms_now()), e.message, str(next_ms), e.provider_code}, false);
   }
 
-  Result<void> mark_dead(std::int64_t id, const Error& e) override {
+  Result<void> mark_dead(std::int64_t id, const Error& e, const NoticeFor& notice) override {
     return outcome(
         "UPDATE messages SET state = 'dead', head = false, last_error = $3, provider_code = $4, attempts = attempts + 1, "
         "updated_ms = $2 WHERE id = $1 RETURNING id, 'dead', $3",
-        {str(id), str(unix_ms_now()), e.message, e.provider_code}, true);
+        {str(id), str(unix_ms_now()), e.message, e.provider_code}, true, notice);
   }
 
   Result<void> release(const std::vector<std::int64_t>& ids) override {
@@ -188,25 +226,26 @@ class PostgresStore final : public Store {
     });
   }
 
-  Result<int> expire(Direction d, std::int64_t created_before_ms) override {
+  Result<int> expire(Direction d, std::int64_t created_before_ms, const NoticeFor& notice) override {
+    // The expired messages come back whole only when they get notices.
+    const char* update = notice ? EXPIRE_CONVERSATION "SELECT " COLUMNS " FROM e" : EXPIRE_CONVERSATION "SELECT id FROM e";
     return run([&](Connection& c) {
       // One conversation at a time, locked (a message an operator requeued meanwhile in another
-      // conversation waits for the next expiry).
+      // conversation waits for the next expiry), and each expiry's notice in its batch.
       return in_locked_batches(
           c, "SELECT DISTINCT direction, conversation FROM messages WHERE direction = $1 AND state = 'queued' AND created_ms < $2",
           {to_string(d), str(created_before_ms)}, [&](const std::string& direction, const std::string& conversation) {
-            auto r = c.exec("WITH e AS (UPDATE messages SET state = 'expired', head = false, updated_ms = $4 WHERE direction = $1 AND "
-                            "conversation = $2 AND state = 'queued' AND created_ms < $3 RETURNING id)"
-                            " INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, $4, 'expired', "
-                            "'older than the age limit' FROM e",
-                            {direction, conversation, str(created_before_ms), str(unix_ms_now())});
+            auto r = c.exec(update, {direction, conversation, str(created_before_ms), str(unix_ms_now())});
             promote(c, direction, conversation);
-            return static_cast<int>(r.affected());
+            if (notice)
+              for (int i = 0; i < r.size(); ++i) store_notice(c, notice, read_message(r, i));
+            return r.size();
           });
     });
   }
 
-  Result<bool> record_status(const std::string& provider_id, State state, const std::string& error_code) override {
+  Result<bool> record_status(const std::string& provider_id, State state, const std::string& error_code,
+                             const NoticeFor& notice) override {
     return run([&](Connection& c) {
       if (state != State::sent && state != State::delivered && state != State::failed) return false;
       if (provider_id.empty()) return false;  // would match every message not yet sent
@@ -217,12 +256,16 @@ class PostgresStore final : public Store {
           c, "SELECT direction, conversation FROM messages WHERE provider_id = $1 AND state = 'sending'", {provider_id});
       auto r = c.exec("WITH u AS (UPDATE messages SET state = $2, head = false, updated_ms = $3, provider_code = CASE WHEN $4 <> '' "
                       "THEN $4 ELSE provider_code END WHERE provider_id = $1 AND (state = 'sending' OR "
-                      "(state = 'sent' AND $2 <> 'sent')) RETURNING id)"
-                      " INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, $3, 'status:' || $2, $4 FROM u",
+                      "(state = 'sent' AND $2 <> 'sent')) RETURNING id),"
+                      " logged AS (INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, $3, 'status:' || $2, $4 FROM u)"
+                      " SELECT id FROM u",
                       {provider_id, to_string(state), str(unix_ms_now()), error_code});
       for (const auto& [d, conversation] : conversations) promote(c, d, conversation);
+      if (state == State::failed && notice)
+        for (int i = 0; i < r.size(); ++i)
+          if (auto failed = load(c, r.text(i, 0))) store_notice(c, notice, *failed);
       tx.commit();
-      return r.affected() > 0;
+      return r.size() > 0;
     });
   }
 
@@ -306,6 +349,22 @@ class PostgresStore final : public Store {
     });
   }
 
+  Result<void> add_opt_outs(const std::vector<OptOut>& opt_outs) override {
+    return run([&](Connection& c) { postgres::opt_outs::add(c, opt_outs); });
+  }
+  Result<bool> remove_opt_out(const std::string& business_number, const std::string& end_user_number) override {
+    return run([&](Connection& c) { return postgres::opt_outs::remove(c, business_number, end_user_number); });
+  }
+  Result<bool> opted_out(const std::string& business_number, const std::string& end_user_number) override {
+    return run([&](Connection& c) { return postgres::opt_outs::contains(c, business_number, end_user_number); });
+  }
+  Result<std::vector<OptOut>> list_opt_outs() override {
+    return run([&](Connection& c) { return postgres::opt_outs::list(c); });
+  }
+  Result<std::int64_t> count_opt_outs() override {
+    return run([&](Connection& c) { return postgres::opt_outs::count(c); });
+  }
+
   Result<void> check_writable() override {
     // A read-only standby (after a failover gone wrong) answers SELECT but refuses writes.
     return run([&](Connection& c) {
@@ -332,8 +391,9 @@ class PostgresStore final : public Store {
   }
 
   // A delivery's outcome and its attempts row, in one statement: `update` returns the row to log.
-  // One that `finishes` the message (sent, dead) passes its conversation's head on.
-  Result<void> outcome(const std::string& update, const postgres::Params& params, bool finishes) {
+  // One that `finishes` the message (sent, dead) passes its conversation's head on, and stores
+  // notice(the message), if any.
+  Result<void> outcome(const std::string& update, const postgres::Params& params, bool finishes, const NoticeFor& notice = {}) {
     return run([&](Connection& c) {
       auto log = "WITH u AS (" + update + ") INSERT INTO attempts(message_id, outcome, detail, at_ms) SELECT u.*, $2 FROM u";
       if (!finishes) {
@@ -342,8 +402,10 @@ class PostgresStore final : public Store {
       }
       Transaction tx(c);
       auto conversations = lock_conversations_of(c, "SELECT direction, conversation FROM messages WHERE id = $1", {params[0]});
-      c.exec(log.c_str(), params);
+      auto logged = c.exec(log.c_str(), params);
       for (const auto& [d, conversation] : conversations) promote(c, d, conversation);
+      if (notice && logged.affected() > 0)
+        if (auto failed = load(c, params[0])) store_notice(c, notice, *failed);
       tx.commit();
     });
   }

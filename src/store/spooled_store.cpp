@@ -135,10 +135,12 @@ class SpooledStore final : public Store {
   }
   Result<void> mark_sent(std::int64_t id, const std::string& provider_id) override { return shared_->mark_sent(id, provider_id); }
   Result<void> mark_retry(std::int64_t id, std::int64_t next_ms, const Error& e) override { return shared_->mark_retry(id, next_ms, e); }
-  Result<void> mark_dead(std::int64_t id, const Error& e) override { return shared_->mark_dead(id, e); }
+  Result<void> mark_dead(std::int64_t id, const Error& e, const NoticeFor& n) override { return shared_->mark_dead(id, e, n); }
   Result<void> release(const std::vector<std::int64_t>& ids) override { return shared_->release(ids); }
-  Result<int> expire(Direction d, std::int64_t before) override { return shared_->expire(d, before); }
-  Result<bool> record_status(const std::string& id, State s, const std::string& code) override { return shared_->record_status(id, s, code); }
+  Result<int> expire(Direction d, std::int64_t before, const NoticeFor& n) override { return shared_->expire(d, before, n); }
+  Result<bool> record_status(const std::string& id, State s, const std::string& code, const NoticeFor& n) override {
+    return shared_->record_status(id, s, code, n);
+  }
   Result<int> make_due(Direction d, std::int64_t now_ms) override { return shared_->make_due(d, now_ms); }
   Result<int> requeue_in_flight() override { return shared_->requeue_in_flight(); }
   Result<std::vector<Message>> list(std::optional<State> s, std::size_t limit) override { return shared_->list(s, limit); }
@@ -149,6 +151,11 @@ class SpooledStore final : public Store {
   Result<Purged> purge(std::int64_t before, std::size_t batch) override { return shared_->purge(before, batch); }
   Result<std::map<State, std::int64_t>> counts() override { return shared_->counts(); }
   Result<std::optional<std::int64_t>> oldest_queued_created_ms() override { return shared_->oldest_queued_created_ms(); }
+  Result<void> add_opt_outs(const std::vector<OptOut>& o) override { return shared_->add_opt_outs(o); }
+  Result<bool> remove_opt_out(const std::string& b, const std::string& e) override { return shared_->remove_opt_out(b, e); }
+  Result<bool> opted_out(const std::string& b, const std::string& e) override { return shared_->opted_out(b, e); }
+  Result<std::vector<OptOut>> list_opt_outs() override { return shared_->list_opt_outs(); }
+  Result<std::int64_t> count_opt_outs() override { return shared_->count_opt_outs(); }
 
  private:
   // Moves spooled webhooks to the shared store, oldest first; stops at the first failure and

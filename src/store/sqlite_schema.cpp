@@ -47,6 +47,16 @@ constexpr const char* kMigrations[] = {
     R"sql(
     DROP INDEX messages_purge;
     )sql",
+    // The opt-out register: one row per (business number, end user) pair, looked up by both.
+    R"sql(
+    CREATE TABLE opt_outs (
+      business_number TEXT NOT NULL,
+      end_user_number TEXT NOT NULL,
+      since_ms INTEGER NOT NULL,
+      source TEXT NOT NULL,
+      keyword TEXT NOT NULL DEFAULT '',
+      PRIMARY KEY (business_number, end_user_number)) WITHOUT ROWID;
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 

@@ -7,11 +7,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "core/clock.h"
 #include "store/sqlite_connections.h"
 #include "store/sqlite_heads.h"
+#include "store/sqlite_opt_outs.h"
 #include "store/store.h"
 
 namespace sms::store {
@@ -55,24 +57,7 @@ class SqliteStore final : public Store, sqlite::Connections {
   Result<Enqueued> enqueue(const std::string& key, const std::vector<NewMessage>& messages) override {
     auto result = Enqueued::stored;
     auto done = batches_.run(Durability::power_loss, [&] {
-      auto now = unix_ms_now();
-      auto& claim = cached("INSERT INTO dedupe(key, created_ms) VALUES(?1, ?2) ON CONFLICT(key) DO NOTHING");
-      claim.bind(1, key).bind(2, now).step();
-      claim.reset();
-      if (sqlite3_changes(db_) == 0) {
-        result = Enqueued::duplicate;
-        return;
-      }
-      auto& insert = cached("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, "
-                            "updated_ms, next_attempt_ms) VALUES(?1, 'queued', ?2, ?3, ?4, ?5, ?5, ?5)");
-      for (const auto& m : messages) {
-        insert.bind(1, to_string(m.direction)).bind(2, m.conversation).bind(3, m.source_id);
-        insert.bind(4, m.payload.dump()).bind(5, now).step();
-        insert.reset();
-        // A conversation's first unfinished message is its head (if this job is undone, so is
-        // the whole copy: see undo_job).
-        heads_.added(m.direction, m.conversation, sqlite3_last_insert_rowid(db_), now);
-      }
+      if (!store_new(key, messages, unix_ms_now())) result = Enqueued::duplicate;
     });
     if (!done) return std::unexpected(done.error());
     return result;
@@ -88,13 +73,9 @@ class SqliteStore final : public Store, sqlite::Connections {
       // due: picked from the heads kept in memory, oldest first.
       heads_.refresh();
       auto due = heads_.due(d, now_ms, limit);
-      static const std::string sql = std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?1";
-      auto& get = cached(sql.c_str());
       auto& mark = cached("UPDATE messages SET state = 'sending', updated_ms = ?2 WHERE id = ?1");
       for (auto id : due) {
-        if (!get.bind(1, id).step()) throw Failure{"message " + std::to_string(id) + " vanished while queued"};
-        out.push_back(read_message(get));
-        get.reset();
+        out.push_back(load(id));
         mark.bind(1, id).bind(2, now_ms).step();
         mark.reset();
         out.back().state = State::sending;
@@ -117,10 +98,10 @@ class SqliteStore final : public Store, sqlite::Connections {
                    [&](Statement& s) { s.bind(2, next_ms).bind(3, e.message).bind(4, e.provider_code); });
   }
 
-  Result<void> mark_dead(std::int64_t id, const Error& e) override {
+  Result<void> mark_dead(std::int64_t id, const Error& e, const NoticeFor& notice) override {
     return outcome(id, "UPDATE messages SET state = 'dead', last_error = ?2, provider_code = ?3, "
                        "attempts = attempts + 1, updated_ms = ?9 WHERE id = ?1 " CHANGED_CONVERSATION, "dead", e.message,
-                   [&](Statement& s) { s.bind(2, e.message).bind(3, e.provider_code); });
+                   [&](Statement& s) { s.bind(2, e.message).bind(3, e.provider_code); }, notice);
   }
 
   Result<void> release(const std::vector<std::int64_t>& ids) override {
@@ -135,7 +116,7 @@ class SqliteStore final : public Store, sqlite::Connections {
     });
   }
 
-  Result<int> expire(Direction d, std::int64_t created_before_ms) override {
+  Result<int> expire(Direction d, std::int64_t created_before_ms, const NoticeFor& notice) override {
     return run([&] {
       Transaction tx(*this, Durability::process_crash);
       auto now = unix_ms_now();
@@ -143,18 +124,26 @@ class SqliteStore final : public Store, sqlite::Connections {
                          "'older than the age limit' FROM messages WHERE direction = ?1 AND state = 'queued' AND created_ms < ?2");
       log.bind(1, to_string(d)).bind(2, created_before_ms).bind(3, now).step();
       log.reset();
-      auto& s = cached("UPDATE messages SET state = 'expired', updated_ms = ?3 WHERE direction = ?1 AND "
-                       "state = 'queued' AND created_ms < ?2");
-      s.bind(1, to_string(d)).bind(2, created_before_ms).bind(3, now).step();
+      static const std::string update = std::string("UPDATE messages SET state = 'expired', updated_ms = ?3 WHERE direction = ?1 AND "
+                                                    "state = 'queued' AND created_ms < ?2 RETURNING ") + kColumns;
+      auto& s = cached(update.c_str());
+      s.bind(1, to_string(d)).bind(2, created_before_ms).bind(3, now);
+      int n = 0;
+      std::vector<Message> expired;  // only read when they get notices
+      while (s.step()) {
+        ++n;
+        if (notice) expired.push_back(read_message(s));
+      }
       s.reset();
-      int n = sqlite3_changes(db_);
+      for (const auto& m : expired) store_notice(notice, m, now);
       tx.commit();
       if (n > 0) heads_.forget();
       return n;
     });
   }
 
-  Result<bool> record_status(const std::string& provider_id, State state, const std::string& error_code) override {
+  Result<bool> record_status(const std::string& provider_id, State state, const std::string& error_code,
+                             const NoticeFor& notice) override {
     return run([&] {
       if (state != State::sent && state != State::delivered && state != State::failed) return false;
       if (provider_id.empty()) return false;  // would match every message not yet sent
@@ -175,6 +164,8 @@ class SqliteStore final : public Store, sqlite::Connections {
       }
       s.reset();
       for (auto id : ids) add_attempt(id, now, std::string("status:") + to_string(state), error_code);
+      if (state == State::failed && notice)
+        for (auto id : ids) store_notice(notice, load(id), now);
       tx.commit();
       return !ids.empty();
     });
@@ -292,29 +283,87 @@ class SqliteStore final : public Store, sqlite::Connections {
     });
   }
 
+  Result<void> add_opt_outs(const std::vector<OptOut>& opt_outs) override {
+    return run([&] {
+      Transaction tx(*this);
+      sqlite::opt_outs::add(db_, opt_outs);
+      tx.commit();
+    });
+  }
+  Result<bool> remove_opt_out(const std::string& business_number, const std::string& end_user_number) override {
+    return run([&] { return sqlite::opt_outs::remove(db_, business_number, end_user_number); });
+  }
+  Result<bool> opted_out(const std::string& business_number, const std::string& end_user_number) override {
+    return read([&] { return sqlite::opt_outs::contains(reader_, business_number, end_user_number); });
+  }
+  Result<std::vector<OptOut>> list_opt_outs() override {
+    return read([&] { return sqlite::opt_outs::list(reader_); });
+  }
+  Result<std::int64_t> count_opt_outs() override {
+    return read([&] { return sqlite::opt_outs::count(reader_); });
+  }
+
   Result<void> check_writable() override {
     return run([&] { sqlite::exec(db_, "BEGIN IMMEDIATE; ROLLBACK;"); });
   }
 
  private:
+  // Claims `key` and inserts `messages`, in the caller's transaction (a webhook's, or the outcome
+  // a notice comes with); false, inserting nothing, if the key was claimed before.
+  bool store_new(const std::string& key, std::span<const NewMessage> messages, std::int64_t now) {
+    auto& claim = cached("INSERT INTO dedupe(key, created_ms) VALUES(?1, ?2) ON CONFLICT(key) DO NOTHING");
+    claim.bind(1, key).bind(2, now).step();
+    claim.reset();
+    if (sqlite3_changes(db_) == 0) return false;
+    auto& insert = cached("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, "
+                          "updated_ms, next_attempt_ms) VALUES(?1, 'queued', ?2, ?3, ?4, ?5, ?5, ?5)");
+    for (const auto& m : messages) {
+      insert.bind(1, to_string(m.direction)).bind(2, m.conversation).bind(3, m.source_id);
+      insert.bind(4, m.payload.dump()).bind(5, now).step();
+      insert.reset();
+      // A conversation's first unfinished message is its head (if this job is undone, so is
+      // the whole copy: see undo_job).
+      heads_.added(m.direction, m.conversation, sqlite3_last_insert_rowid(db_), now);
+    }
+    return true;
+  }
+
+  // Stores notice(failed), if it gives one, in the caller's transaction.
+  void store_notice(const NoticeFor& notice, const Message& failed, std::int64_t now) {
+    if (auto n = notice(failed)) store_new(n->dedupe_key, {&n->message, 1}, now);
+  }
+
+  Message load(std::int64_t id) {
+    static const std::string sql = std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?1";
+    auto& get = cached(sql.c_str());
+    if (!get.bind(1, id).step()) throw Failure{"message " + std::to_string(id) + " vanished"};
+    auto m = read_message(get);
+    get.reset();
+    return m;
+  }
+
   void add_attempt(std::int64_t id, std::int64_t now, const std::string& outcome, const std::string& detail) {
     auto& a = cached("INSERT INTO attempts(message_id, at_ms, outcome, detail) VALUES(?1, ?2, ?3, ?4)");
     a.bind(1, id).bind(2, now).bind(3, outcome).bind(4, detail).step();
     a.reset();
   }
 
-  // A delivery's outcome: the message's new state and an attempts row, batched with whatever
-  // else is being committed (relay bookkeeping: see Durability).
+  // A delivery's outcome: the message's new state, an attempts row and notice(the message), if
+  // any, batched with whatever else is being committed (relay bookkeeping: see Durability). The
+  // notice function runs on whichever caller's thread commits the batch, while its own waits.
   template <class Bind>
-  Result<void> outcome(std::int64_t id, const char* update, const std::string& what, const std::string& detail, Bind bind) {
+  Result<void> outcome(std::int64_t id, const char* update, const std::string& what, const std::string& detail, Bind bind,
+                       const NoticeFor& notice = {}) {
     return batches_.run(Durability::process_crash, [&] {
       auto now = unix_ms_now();
       auto& s = cached(update);
       s.bind(1, id).bind(9, now);
       bind(s);
-      if (s.step()) heads_.reload(s);
+      bool found = s.step();
+      if (found) heads_.reload(s);
       s.reset();
       add_attempt(id, now, what, detail);
+      if (found && notice) store_notice(notice, load(id), now);
     });
   }
 

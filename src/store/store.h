@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -61,6 +62,28 @@ struct Attempt {
 
 enum class Enqueued { stored, duplicate };
 
+// A message that tells the agent an outbound message will not reach the customer (compliance/
+// notice.h builds it): an inbound message stored in the same transaction as the outcome that
+// causes it, under its own dedupe key, so that the outcome and its notice are durable together
+// and a second outcome for the same message (a repeated status callback) stores no second one.
+struct Notice {
+  std::string dedupe_key;
+  NewMessage message;
+};
+// The notice for a message that has just failed for good (as it is after the update), or nullopt
+// for none. An empty function stores none.
+using NoticeFor = std::function<std::optional<Notice>(const Message& failed)>;
+
+// An end user who asked a business number to send them nothing more (STOP): the opt-out
+// register, keyed by (business_number, end_user_number).
+struct OptOut {
+  std::string business_number;  // our Twilio number, E.164
+  std::string end_user_number;  // E.164
+  std::int64_t since_ms = 0;
+  std::string source;   // "keyword", "OptOutType", "twilio", "status-callback", "operator", "import"
+  std::string keyword;  // what the end user sent (STOP, UNSUBSCRIBE...), "" when none
+};
+
 struct Purged {
   std::int64_t messages = 0, keys = 0;
 };
@@ -89,20 +112,23 @@ class Store {
   virtual Result<void> mark_sent(std::int64_t id, const std::string& provider_id) = 0;
   virtual Result<void> mark_retry(std::int64_t id, std::int64_t next_attempt_ms,
                                   const Error& error) = 0;
-  virtual Result<void> mark_dead(std::int64_t id, const Error& error) = 0;
+  // dead also stores notice(the dead message), if any, in the same transaction.
+  virtual Result<void> mark_dead(std::int64_t id, const Error& error, const NoticeFor& notice) = 0;
 
   // Claimed messages this process will not deliver after all (it is stopping): sending → queued,
   // for whichever instance claims them next.
   virtual Result<void> release(const std::vector<std::int64_t>& ids) = 0;
 
-  // Moves queued messages of `direction` created before `created_before_ms` to expired.
-  virtual Result<int> expire(Direction direction, std::int64_t created_before_ms) = 0;
+  // Moves queued messages of `direction` created before `created_before_ms` to expired, each
+  // with notice(it), if any, in the same transaction. Returns how many expired.
+  virtual Result<int> expire(Direction direction, std::int64_t created_before_ms, const NoticeFor& notice) = 0;
 
   // A Twilio status callback for the message Twilio knows as `provider_id`: applies `state`
   // (sent, delivered or failed) only if it moves the message forward (a late sent never
-  // overwrites delivered). Returns whether a message was updated.
+  // overwrites delivered). A message it moves to failed is stored with notice(it), if any, in
+  // the same transaction. Returns whether a message was updated.
   virtual Result<bool> record_status(const std::string& provider_id, State state,
-                                     const std::string& error_code) = 0;
+                                     const std::string& error_code, const NoticeFor& notice) = 0;
 
   // Queued messages of `direction` waiting for a retry later than `now_ms` become due at
   // `now_ms` (their upstream answered again, or serve starts). Returns how many.
@@ -127,6 +153,17 @@ class Store {
   // Message counts by state (every state present, 0 when none), and the oldest queued age.
   virtual Result<std::map<State, std::int64_t>> counts() = 0;
   virtual Result<std::optional<std::int64_t>> oldest_queued_created_ms() = 0;
+
+  // The opt-out register (shared by every instance on PostgreSQL).
+  // Records `opt_outs` in one transaction (all or none); a pair already registered takes the
+  // new time, source and keyword.
+  virtual Result<void> add_opt_outs(const std::vector<OptOut>& opt_outs) = 0;
+  // Removes a pair; returns whether it was registered.
+  virtual Result<bool> remove_opt_out(const std::string& business_number, const std::string& end_user_number) = 0;
+  virtual Result<bool> opted_out(const std::string& business_number, const std::string& end_user_number) = 0;
+  // Every registered pair, ordered by business number, then end-user number.
+  virtual Result<std::vector<OptOut>> list_opt_outs() = 0;
+  virtual Result<std::int64_t> count_opt_outs() = 0;
 
   // Proves the store accepts writes now (readiness).
   virtual Result<void> check_writable() = 0;

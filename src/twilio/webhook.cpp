@@ -52,6 +52,8 @@ Result<InboundSms> parse_inbound(const form::Fields& f) {
   sms.from = form::value(f, "From");
   sms.to = form::value(f, "To");
   sms.body = form::value(f, "Body");
+  sms.opt_out_type = form::value(f, "OptOutType");
+  if (sms.opt_out_type.size() > kMaxIdentifier) return std::unexpected(invalid("OptOutType is too long"));
   auto media = count_field(f, "NumMedia");
   if (!media) return std::unexpected(media.error());
   auto segments = count_field(f, "NumSegments");
@@ -77,6 +79,8 @@ Result<StatusCallback> parse_status(const form::Fields& f) {
   if (s.message_sid.empty()) s.message_sid = form::value(f, "SmsSid");
   s.status = lower(form::has(f, "MessageStatus") ? form::value(f, "MessageStatus") : form::value(f, "SmsStatus"));
   s.error_code = form::value(f, "ErrorCode");
+  s.from = form::value(f, "From");
+  s.to = form::value(f, "To");
   if (s.message_sid.empty()) return std::unexpected(invalid("MessageSid is required"));
   if (s.message_sid.size() > kMaxIdentifier) return std::unexpected(invalid("MessageSid is too long"));
   if (s.status.empty()) return std::unexpected(invalid("MessageStatus is required"));

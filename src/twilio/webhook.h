@@ -19,6 +19,7 @@ struct InboundSms {
   int num_media = 0;
   int num_segments = 0;
   std::vector<std::string> media_urls;  // MediaUrl0..N-1
+  std::string opt_out_type;             // OptOutType (STOP, START, HELP; Advanced Opt-Out) or ""
   // Non-empty geo fields, keys as Infinity contextParameters: fromCity, fromState, fromZip,
   // fromCountry, toCity, toState, toZip, toCountry (values at most 256 characters).
   std::map<std::string, std::string> geo;
@@ -32,6 +33,7 @@ struct StatusCallback {
   std::string message_sid;
   std::string status;      // MessageStatus (else SmsStatus), lowercased
   std::string error_code;  // ErrorCode or ""
+  std::string from, to;    // From (our number) and To (the end user), "" when absent
 };
 Result<StatusCallback> parse_status(const form::Fields& fields);
 

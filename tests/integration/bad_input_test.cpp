@@ -41,7 +41,7 @@ std::string event_with(const std::string& field, const std::string& raw, const s
 
 }  // namespace
 
-TEST_CASE("the bad-input table: 40+ malformed requests, each refused, nothing stored or sent", "[serve][security][badinput]") {
+TEST_CASE("the bad-input table: 60+ malformed requests, each refused, nothing stored or sent", "[serve][security][badinput]") {
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;
   Serve s(fake_config(tw, inf));
@@ -148,8 +148,22 @@ TEST_CASE("the bad-input table: 40+ malformed requests, each refused, nothing st
       admin_case("admin: string for a number", "{\"server\":{\"threads\":\"many\"}}", 400, "invalid_config"),
       admin_case("admin: unknown key", "{\"avaya\":{\"hots\":\"x\"}}", 400, "invalid_config"),
       admin_case("admin: http host for credentials", "{\"avaya\":{\"host\":\"http://evil.example.com\"}}", 400, "invalid_config"),
+      // The opt-out register.
+      {"optouts on the webhook listener", "GET", "/api/optouts", "", "", admin_auth, 404, "not_found"},
+      {"optouts: no token", "POST", "/api/optouts", kJson, "{\"businessNumber\":\"+15550001\",\"endUserNumber\":\"+15550002\"}", {},
+       401, "unauthorized", true},
+      {"optouts: not E.164", "POST", "/api/optouts", kJson, "{\"businessNumber\":\"5550001\",\"endUserNumber\":\"+15550002\"}",
+       admin_auth, 400, "invalid_opt_out", true},
+      {"optouts: one bad item of two", "POST", "/api/optouts", kJson,
+       "[{\"businessNumber\":\"+15550001\",\"endUserNumber\":\"+15550002\"},{\"businessNumber\":\"+15550001\"}]", admin_auth, 400,
+       "invalid_opt_out", true},
+      {"optouts: CSV without its header", "POST", "/api/optouts", "text/csv", "+15550001,+15550002\n", admin_auth, 400, "invalid_csv", true},
+      {"optouts: XML", "POST", "/api/optouts", "application/xml", "<optout/>", admin_auth, 415, "unsupported_media_type", true},
+      {"optouts: DELETE without numbers", "DELETE", "/api/optouts", "", "", admin_auth, 400, "invalid_query", true},
+      {"optouts: DELETE of a pair not registered", "DELETE", "/api/optouts?businessNumber=%2B15550001&endUserNumber=%2B15550002", "", "",
+       admin_auth, 404, "opt_out_not_found", true},
   };
-  REQUIRE(cases.size() == 59);  // docs/security.md (Testing) quotes this number
+  REQUIRE(cases.size() == 67);  // docs/security.md (Testing) quotes this number
 
   const std::string config_before = [&] {
     std::ifstream f(s.dir.file("config.json"));
@@ -179,6 +193,7 @@ TEST_CASE("the bad-input table: 40+ malformed requests, each refused, nothing st
   auto counts = s.store()->counts();
   REQUIRE(counts);
   for (const auto& [state, n] : *counts) CHECK(n == 0);
+  CHECK(*s.store()->count_opt_outs() == 0);
   CHECK(tw.count("/2010-04-01") == 0);
   CHECK(inf.count("/api/digital") == 0);
   std::ifstream after(s.dir.file("config.json"));

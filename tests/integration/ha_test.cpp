@@ -153,7 +153,7 @@ TEST_CASE("on the shared store (INFINITY_SMS_STORE_URL) outbox, status, metrics 
   fakes::TestDatabase db;
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;
-  tw.fail_with_code(400, 21610, "Attempt to send to unsubscribed recipient");
+  tw.fail_with_code(400, 21211, "Invalid 'To' Phone Number");
   const std::map<std::string, std::string> env{{"INFINITY_SMS_STORE_URL", db.url()}};
   Serve s(fake_config(tw, inf), env);
   REQUIRE(s.post_infinity(agent_event("ev-dead", inf.connector_id()).dump())->status == 200);
@@ -177,7 +177,7 @@ TEST_CASE("on the shared store (INFINITY_SMS_STORE_URL) outbox, status, metrics 
   };
   auto dead = json::parse(cli({"outbox", "list", "--state", "dead", "--json"}).out);
   REQUIRE(dead.size() == 1);
-  CHECK(dead[0]["providerCode"] == "21610");
+  CHECK(dead[0]["providerCode"] == "21211");
   CHECK(cli({"outbox", "retry", std::to_string(dead[0]["id"].get<std::int64_t>())}).exit_code == 0);
   REQUIRE(wait_state(sms::store::State::sent, 2));  // the running instance picked it up
 

@@ -79,12 +79,12 @@ TEST_CASE("the same MessageSid posted 10 times at once is relayed once", "[serve
   CHECK((*s.store()->counts())[State::sent] == 1);
 }
 
-TEST_CASE("a 21610 leaves the message dead, listed by outbox list and queued again by outbox retry", "[serve][reliability]") {
+TEST_CASE("a permanent Twilio error (21211) leaves the message dead, listed by outbox list and queued again by outbox retry", "[serve][reliability]") {
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;
-  tw.fail_with_code(400, 21610, "Attempt to send to unsubscribed recipient");
+  tw.fail_with_code(400, 21211, "Invalid 'To' Phone Number");
   Serve s(fake_config(tw, inf));
-  auto r = s.post_infinity(agent_event("ev-21610", inf.connector_id()).dump());
+  auto r = s.post_infinity(agent_event("ev-21211", inf.connector_id()).dump());
   REQUIRE(r);
   REQUIRE(r->status == 200);
   REQUIRE(s.wait_state(State::dead, 1));
@@ -96,10 +96,10 @@ TEST_CASE("a 21610 leaves the message dead, listed by outbox list and queued aga
   };
   auto listed = cli({"list", "--state", "dead"});
   CHECK(listed.exit_code == 0);
-  CHECK(listed.out.find("21610") != std::string::npos);
+  CHECK(listed.out.find("21211") != std::string::npos);
   auto as_json = json::parse(cli({"list", "--state", "dead", "--json"}).out);
   REQUIRE(as_json.size() == 1);
-  CHECK(as_json[0]["providerCode"] == "21610");
+  CHECK(as_json[0]["providerCode"] == "21211");
   auto id = as_json[0]["id"].get<std::int64_t>();
   auto shown = json::parse(cli({"show", std::to_string(id)}).out);
   CHECK(shown["attemptHistory"][0]["outcome"] == "dead");
@@ -107,10 +107,10 @@ TEST_CASE("a 21610 leaves the message dead, listed by outbox list and queued aga
   auto retried = cli({"retry", std::to_string(id)});  // serve is running: the relay picks it up
   CHECK(retried.exit_code == 0);
   REQUIRE(tw.wait_for(2, 5s, "/2010-04-01"));
-  REQUIRE(s.wait_state(State::sent, 1));
+  REQUIRE(s.wait_state(State::sent, 2));  // the reply, and the agent's notice of its first failure
   CHECK(tw.messages().size() == 1);
   CHECK(cli({"retry", std::to_string(id)}).exit_code == 2);  // not dead any more
   CHECK(cli({"show", "999"}).exit_code == 2);
-  CHECK(cli({"purge", "--older-than", "0s"}).out == "1 message(s) purged\n");
+  CHECK(cli({"purge", "--older-than", "0s"}).out == "2 message(s) purged\n");  // the reply and its notice to the agent
   CHECK(cli({"purge", "--older-than", "soon"}).exit_code == 2);
 }

@@ -65,6 +65,7 @@ TEST_CASE("status reports readiness, queue, last deliveries, dead letters and to
   tw.fail_with_code(400, 21211, "Invalid 'To' Phone Number");
   REQUIRE(s.post_infinity(agent_event("ev-dead", inf.connector_id()).dump())->status == 200);
   REQUIRE(s.wait_state(sms::store::State::dead, 1));
+  REQUIRE(s.wait_state(sms::store::State::sent, 2));  // the agent's notice of the dead reply
 
   auto anon = s.admin->Get("/api/status");
   REQUIRE(anon);
@@ -74,9 +75,10 @@ TEST_CASE("status reports readiness, queue, last deliveries, dead letters and to
   CHECK(json_out.exit_code == 0);
   auto j = json::parse(json_out.out);
   CHECK(j["status"] == "ready");
-  CHECK(j["queue"]["sent"] == 1);
+  CHECK(j["queue"]["sent"] == 2);
   CHECK(j["queue"]["dead"] == 1);
   CHECK(j["deadLetters"] == 1);
+  CHECK(j["optOuts"] == 0);
   CHECK(j["lastDelivery"]["inbound"].is_string());
   CHECK(j["lastDelivery"]["outbound"].is_null());
   REQUIRE(j["tokenExpires"].is_string());
@@ -86,6 +88,7 @@ TEST_CASE("status reports readiness, queue, last deliveries, dead letters and to
   CHECK(table.exit_code == 0);
   CHECK(table.out.find("status          ready") != std::string::npos);
   CHECK(table.out.find("dead letters    1 (infinity-sms outbox list --state dead)") != std::string::npos);
+  CHECK(table.out.find("opt-outs        0 (infinity-sms optout list)") != std::string::npos);
   CHECK(table.out.find(kAdminToken) == std::string::npos);
 
   // The admin port from the configuration is used when --url is not given.

@@ -115,6 +115,13 @@ TEST_CASE("command-line values are typed per key") {
   CHECK(config::parse_value("server.prot", "1").error().message.find("did you mean server.port?") != std::string::npos);
 }
 
+TEST_CASE("the agent's notice template must fit in an Infinity message with its reason") {
+  CHECK(config::parse_value("compliance.noticeTemplate", "Not sent: {reason}"));
+  CHECK(config::parse_value("compliance.noticeTemplate", "").error().message == "compliance.noticeTemplate: must be 1 to 500 characters");
+  CHECK_FALSE(config::parse_value("compliance.noticeTemplate", std::string(501, 'x')));
+  CHECK(config::parse_value("compliance.noticeTemplate", std::string(500, 'x')));
+}
+
 TEST_CASE("merge reports the leaves that changed") {
   json base = {{"a", {{"b", 1}, {"c", 2}}}};
   auto changed = config::merge_into(base, {{"a", {{"b", 1}, {"c", 3}, {"d", 4}}}});

@@ -30,10 +30,12 @@ class CountingStore final : public store::Store {
   }
   Result<void> mark_sent(std::int64_t id, const std::string& p) override { return s_->mark_sent(id, p); }
   Result<void> mark_retry(std::int64_t id, std::int64_t next, const Error& e) override { return s_->mark_retry(id, next, e); }
-  Result<void> mark_dead(std::int64_t id, const Error& e) override { return s_->mark_dead(id, e); }
+  Result<void> mark_dead(std::int64_t id, const Error& e, const store::NoticeFor& n) override { return s_->mark_dead(id, e, n); }
   Result<void> release(const std::vector<std::int64_t>& ids) override { return s_->release(ids); }
-  Result<int> expire(store::Direction d, std::int64_t before) override { return s_->expire(d, before); }
-  Result<bool> record_status(const std::string& p, State st, const std::string& c) override { return s_->record_status(p, st, c); }
+  Result<int> expire(store::Direction d, std::int64_t before, const store::NoticeFor& n) override { return s_->expire(d, before, n); }
+  Result<bool> record_status(const std::string& p, State st, const std::string& c, const store::NoticeFor& n) override {
+    return s_->record_status(p, st, c, n);
+  }
   Result<int> make_due(store::Direction d, std::int64_t now) override { return s_->make_due(d, now); }
   Result<int> requeue_in_flight() override { return s_->requeue_in_flight(); }
   Result<std::vector<store::Message>> list(std::optional<State> st, std::size_t n) override { return s_->list(st, n); }
@@ -44,6 +46,11 @@ class CountingStore final : public store::Store {
   Result<store::Purged> purge(std::int64_t before, std::size_t batch) override { return s_->purge(before, batch); }
   Result<std::map<State, std::int64_t>> counts() override { return s_->counts(); }
   Result<std::optional<std::int64_t>> oldest_queued_created_ms() override { return s_->oldest_queued_created_ms(); }
+  Result<void> add_opt_outs(const std::vector<store::OptOut>& o) override { return s_->add_opt_outs(o); }
+  Result<bool> remove_opt_out(const std::string& b, const std::string& e) override { return s_->remove_opt_out(b, e); }
+  Result<bool> opted_out(const std::string& b, const std::string& e) override { return s_->opted_out(b, e); }
+  Result<std::vector<store::OptOut>> list_opt_outs() override { return s_->list_opt_outs(); }
+  Result<std::int64_t> count_opt_outs() override { return s_->count_opt_outs(); }
   Result<void> check_writable() override { return s_->check_writable(); }
 
  private:
@@ -74,7 +81,7 @@ struct Rig {
     return config::Config(tree);
   }
   void inbound(const std::string& sid, const std::string& from, const std::string& text) {
-    twilio::InboundSms s{sid, "AC1", from, "+15559870002", text, 0, 1, {}, {}};
+    twilio::InboundSms s{sid, "AC1", from, "+15559870002", text, 0, 1, {}, {}, {}};
     REQUIRE(db->enqueue(relay::dedupe_key(s), relay::inbound_messages(s, *live->get(), iso8601_now())));
     relay->notify(store::Direction::inbound);
   }
@@ -234,7 +241,7 @@ TEST_CASE("a due message is noticed while the worker that polled is out deliveri
     return sending() >= n;
   };
   auto unannounced = [&](const std::string& sid, const std::string& from) {
-    twilio::InboundSms s{sid, "AC1", from, "+15559870002", "x", 0, 1, {}, {}};
+    twilio::InboundSms s{sid, "AC1", from, "+15559870002", "x", 0, 1, {}, {}, {}};
     REQUIRE(r.db->enqueue(relay::dedupe_key(s), relay::inbound_messages(s, *r.live->get(), iso8601_now())));
   };
   r.inbound("SM1", "+15551230001", "first");  // announced: a worker takes it at once

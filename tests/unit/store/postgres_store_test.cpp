@@ -145,7 +145,7 @@ TEST_CASE("a schema-1 database is upgraded with its backlog, and what older inst
             "VALUES ('inbound', 'queued', '" + conversation + "', 'src', '{\"seq\":" + std::to_string(seq) + "}', 0, 0, 0)");
   };
   // Back to schema 1 (no head flags), with a backlog queued by an instance of that version.
-  db.exec("ALTER TABLE messages DROP COLUMN head; DELETE FROM infinity_sms_migrations WHERE version = 2");
+  db.exec("ALTER TABLE messages DROP COLUMN head; DROP TABLE opt_outs; DELETE FROM infinity_sms_migrations WHERE version >= 2");
   queue("A", 1);
   queue("A", 2);
   auto s = instance(db);  // migrates
@@ -247,11 +247,11 @@ TEST_CASE("expiry and retry of many conversations go in batches, each conversati
           "SELECT 'inbound', 'queued', 'C' || i, 'src', '{\"seq\":1}', 0, 0, 0, true FROM generate_series(1, 120) i");
   db.exec("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, updated_ms, next_attempt_ms) "
           "SELECT 'inbound', 'queued', 'C' || i, 'src', '{\"seq\":2}', 1000, 1000, 1000 FROM generate_series(1, 120) i");
-  CHECK(*s->expire(Direction::inbound, 500) == 120);
+  CHECK(*s->expire(Direction::inbound, 500, {}) == 120);
   auto due = *s->claim_due(Direction::inbound, unix_ms_now(), 200);
   REQUIRE(due.size() == 120);
   for (const auto& m : due) CHECK(json::parse(m.payload)["seq"] == 2);
-  for (const auto& m : due) REQUIRE(s->mark_dead(m.id, Error{ErrorKind::permanent, "gone", 400, "", "", {}}));
+  for (const auto& m : due) REQUIRE(s->mark_dead(m.id, Error{ErrorKind::permanent, "gone", 400, "", "", {}}, {}));
   CHECK(*s->retry_all_dead() == 120);
   CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 200)->size() == 120);
 }
@@ -267,7 +267,7 @@ TEST_CASE("a webhook for a conversation being expired waits for one batch of the
           " RETURN NEW; END $$ LANGUAGE plpgsql;"
           "CREATE TRIGGER slow_expiry BEFORE UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION slow_expiry()");
   std::thread expiry([&] {
-    auto n = a->expire(Direction::inbound, 1);
+    auto n = a->expire(Direction::inbound, 1, {});
     CHECK((n && *n == 300));
   });
   std::this_thread::sleep_for(300ms);  // C001, the first locked, is expired by now
@@ -280,4 +280,58 @@ TEST_CASE("a webhook for a conversation being expired waits for one batch of the
   auto next = *b->claim_due(Direction::inbound, unix_ms_now(), 10);
   REQUIRE(next.size() == 1);
   CHECK(json::parse(next[0].payload)["seq"] == 2);
+}
+
+TEST_CASE("an import of opt-outs larger than one statement is stored all or none") {
+  fakes::TestDatabase db;
+  auto s = instance(db);
+  std::vector<OptOut> many;
+  for (int i = 0; i < 2500; ++i) many.push_back({"+15550000001", "+1666" + std::to_string(1'000'000 + i), i, "import", "STOP \"x\", {y}\\"});
+  many.back().keyword = "\xff";  // refused by the database, in the third statement
+  CHECK_FALSE(s->add_opt_outs(many));
+  CHECK(*s->count_opt_outs() == 0);
+  many.back().keyword = "";
+  REQUIRE(s->add_opt_outs(many));
+  CHECK(*s->count_opt_outs() == 2500);
+  CHECK(s->list_opt_outs()->front().keyword == "STOP \"x\", {y}\\");  // an array element quoted whole
+}
+
+TEST_CASE("notices stored with outcomes and a retry of every dead message never wait for each other in a cycle") {
+  fakes::TestDatabase db;
+  auto a = instance(db);
+  auto b = instance(db);
+  const Error gone{ErrorKind::permanent, "gone", 400, "", "", {}};
+  NoticeFor notice = [](const Message& failed) -> std::optional<Notice> {
+    return Notice{"notice:" + std::to_string(failed.id), {Direction::inbound, failed.conversation, "notice", {{"seq", 0}}}};
+  };
+  for (int round = 0; round < 5; ++round) {
+    // In each conversation: a dead inbound message, a dead outbound one and a later outbound one
+    // in flight, whose death (with a notice) races the retry of both dead ones.
+    constexpr int kConversations = 40;
+    for (int c = 0; c < kConversations; ++c) {
+      auto conversation = "R" + std::to_string(round) + "-" + std::to_string(c);
+      REQUIRE(a->enqueue("in-" + conversation, {msg(conversation, 1)}));
+      REQUIRE(a->enqueue("out-" + conversation, {{Direction::outbound, conversation, "src", {{"seq", 1}}},
+                                                 {Direction::outbound, conversation, "src", {{"seq", 2}}}}));
+    }
+    for (auto d : {Direction::inbound, Direction::outbound}) {
+      auto heads = *a->claim_due(d, unix_ms_now(), 100);
+      for (const auto& m : heads) REQUIRE(a->mark_dead(m.id, gone, {}));
+    }
+    auto in_flight = *a->claim_due(Direction::outbound, unix_ms_now(), 100);
+    REQUIRE(in_flight.size() == kConversations);
+    Result<int> retried = 0;
+    std::thread retry([&] { retried = b->retry_all_dead(); });
+    for (const auto& m : in_flight)
+      if (auto dead = a->mark_dead(m.id, gone, notice); !dead) FAIL_CHECK(dead.error().message);
+    retry.join();
+    if (!retried) FAIL_CHECK(retried.error().message);
+    CHECK(*b->retry_all_dead() + (retried ? *retried : 0) >= 2 * kConversations);
+    for (auto d : {Direction::inbound, Direction::outbound})
+      while (true) {  // finish everything before the next round
+        auto due = *a->claim_due(d, unix_ms_now(), 100);
+        if (due.empty()) break;
+        for (const auto& m : due) REQUIRE(a->mark_sent(m.id, "SM"));
+      }
+  }
 }

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
 #include <thread>
@@ -138,7 +139,7 @@ CONTRACT_TEST("claims are FIFO per conversation and never block other conversati
   CHECK(s->claim_due(Direction::inbound, now, 10)->empty());
   auto later = *s->claim_due(Direction::inbound, now + 60000, 10);
   CHECK(texts(later) == std::vector<std::string>{"a1"});
-  s->mark_dead(later[0].id, Error{ErrorKind::permanent, "21610 unsubscribed", 400, "21610", "", {}});
+  s->mark_dead(later[0].id, Error{ErrorKind::permanent, "21610 unsubscribed", 400, "21610", "", {}}, {});
   CHECK(texts(*s->claim_due(Direction::inbound, now + 60000, 10)) == std::vector<std::string>{"a2"});
   CHECK(texts(*s->claim_due(Direction::outbound, now, 10)) == std::vector<std::string>{"out"});
 
@@ -173,7 +174,7 @@ CONTRACT_TEST("a conversation's head passes on however its messages finish or co
   s->enqueue("x", {msg("X", "x1"), msg("X", "x2"), msg("X", "x3")});
   auto x1 = s->claim_due(Direction::inbound, unix_ms_now(), 10)->at(0);
   CHECK(claim().empty());  // x1 in flight: x2 waits
-  s->mark_dead(x1.id, kTransient);
+  s->mark_dead(x1.id, kTransient, {});
   auto x2 = s->claim_due(Direction::inbound, unix_ms_now(), 10)->at(0);
   CHECK(texts({x2}) == texts_t{"x2"});
   CHECK(*s->retry(x1.id) == 1);  // older than the head in flight: the conversation's head again
@@ -190,7 +191,7 @@ CONTRACT_TEST("a conversation's head passes on however its messages finish or co
   auto cutoff = unix_ms_now();
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   s->enqueue("y2", {msg("Y", "y2")});
-  CHECK(*s->expire(Direction::inbound, cutoff) == 1);  // y1, the head
+  CHECK(*s->expire(Direction::inbound, cutoff, {}) == 1);  // y1, the head
   CHECK(claim() == texts_t{"y2"});
 }
 
@@ -201,7 +202,7 @@ CONTRACT_TEST("a claim sees what another connection wrote (the outbox CLI, anoth
   s->enqueue("1", {msg("A", "a1")});
   auto now = unix_ms_now();
   auto a1 = s->claim_due(Direction::inbound, now, 10)->at(0);
-  s->mark_dead(a1.id, Error{ErrorKind::permanent, "21610 unsubscribed", 400, "21610", "", {}});
+  s->mark_dead(a1.id, Error{ErrorKind::permanent, "21610 unsubscribed", 400, "21610", "", {}}, {});
   CHECK(s->claim_due(Direction::inbound, now, 10)->empty());
 
   other->enqueue("2", {msg("B", "b1")});  // a new conversation
@@ -210,7 +211,7 @@ CONTRACT_TEST("a claim sees what another connection wrote (the outbox CLI, anoth
   CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{"a1"});
 
   s->enqueue("3", {msg("C", "c1")});
-  CHECK(*other->expire(Direction::inbound, unix_ms_now() + 1) == 1);  // c1 expired elsewhere
+  CHECK(*other->expire(Direction::inbound, unix_ms_now() + 1, {}) == 1);  // c1 expired elsewhere
   CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10)->empty());
 }
 
@@ -265,10 +266,10 @@ CONTRACT_TEST("status callbacks only move forward") {
   s->enqueue("k", {msg("A", "x", Direction::outbound)});
   auto m = s->claim_due(Direction::outbound, unix_ms_now(), 1)->at(0);
   s->mark_sent(m.id, "SM1");
-  CHECK(*s->record_status("SM1", State::delivered, ""));
-  CHECK_FALSE(*s->record_status("SM1", State::sent, ""));
-  CHECK_FALSE(*s->record_status("SM1", State::failed, "30003"));
-  CHECK_FALSE(*s->record_status("SM-unknown", State::delivered, ""));
+  CHECK(*s->record_status("SM1", State::delivered, "", {}));
+  CHECK_FALSE(*s->record_status("SM1", State::sent, "", {}));
+  CHECK_FALSE(*s->record_status("SM1", State::failed, "30003", {}));
+  CHECK_FALSE(*s->record_status("SM-unknown", State::delivered, "", {}));
   CHECK((*s->get(m.id))->state == State::delivered);
 }
 
@@ -277,7 +278,7 @@ CONTRACT_TEST("expire, retry, purge and counts") {
   auto s = backend.open();
   s->enqueue("k1", {msg("A", "old")});
   s->enqueue("k2", {msg("B", "x", Direction::outbound)});
-  CHECK(*s->expire(Direction::inbound, unix_ms_now() + 1) == 1);
+  CHECK(*s->expire(Direction::inbound, unix_ms_now() + 1, {}) == 1);
   CHECK((*s->counts())[State::expired] == 1);
   CHECK((*s->counts())[State::queued] == 1);
   CHECK(s->oldest_queued_created_ms()->has_value());
@@ -285,7 +286,7 @@ CONTRACT_TEST("expire, retry, purge and counts") {
   CHECK(*s->retry(expired.id) == 1);
   CHECK(*s->retry(expired.id) == 0);  // already queued
   auto claimed = *s->claim_due(Direction::inbound, unix_ms_now(), 1);
-  s->mark_dead(claimed.at(0).id, kTransient);
+  s->mark_dead(claimed.at(0).id, kTransient, {});
   CHECK(*s->retry_all_dead() == 1);
   CHECK(s->purge(unix_ms_now() + 1, 500)->messages == 0);  // nothing final
   claimed = *s->claim_due(Direction::inbound, unix_ms_now(), 1);
@@ -359,14 +360,14 @@ CONTRACT_TEST("an empty provider id matches nothing, and a retried message forge
   s->enqueue("k2", {msg("B", "y", Direction::outbound)});
   auto claimed = *s->claim_due(Direction::outbound, unix_ms_now(), 2);
   REQUIRE(claimed.size() == 2);  // both sending, provider_id still ''
-  CHECK_FALSE(*s->record_status("", State::delivered, ""));
+  CHECK_FALSE(*s->record_status("", State::delivered, "", {}));
   CHECK((*s->get(claimed[0].id))->state == State::sending);
 
   s->mark_sent(claimed[0].id, "SM-old");
-  CHECK(*s->record_status("SM-old", State::failed, "30003"));
+  CHECK(*s->record_status("SM-old", State::failed, "30003", {}));
   CHECK(*s->retry(claimed[0].id) == 1);
   CHECK((*s->get(claimed[0].id))->provider_id.empty());
-  CHECK_FALSE(*s->record_status("SM-old", State::delivered, ""));  // a late callback for the old send
+  CHECK_FALSE(*s->record_status("SM-old", State::delivered, "", {}));  // a late callback for the old send
   CHECK((*s->get(claimed[0].id))->state == State::queued);
 }
 
@@ -416,4 +417,209 @@ CONTRACT_TEST("purge goes in steps of at most the batch, and keeps what is newer
   REQUIRE(left.size() == 2);  // the queued message and the newer sent one
   CHECK(*s->enqueue("new-key", {msg("N", "x")}) == Enqueued::duplicate);
   CHECK(*s->enqueue("key-0", {msg("C0", "x")}) == Enqueued::stored);
+}
+
+namespace {
+
+// Like compliance::notice_for: an inbound notice in the failed message's conversation, under
+// "notice:<id>". Keeps every message it was asked about.
+struct Notices {
+  std::vector<Message> seen;
+  NoticeFor each() {
+    return [this](const Message& failed) -> std::optional<Notice> {
+      seen.push_back(failed);
+      auto id = std::to_string(failed.id);
+      return Notice{"notice:" + id, {Direction::inbound, failed.conversation, "notice-" + id, {{"text", "notice " + id}}}};
+    };
+  }
+};
+
+const Error kUnsubscribed{ErrorKind::permanent, "21610 unsubscribed", 400, "21610", "", {}};
+
+// The messages of a direction, oldest first.
+std::vector<Message> all_of(Store& s, Direction d) {
+  auto all = *s.list(std::nullopt, 100);
+  std::erase_if(all, [&](const Message& m) { return m.direction != d; });
+  std::reverse(all.begin(), all.end());
+  return all;
+}
+
+}  // namespace
+
+CONTRACT_TEST("the opt-out register adds, updates, lists in order, counts and removes pairs") {
+  TestType backend;
+  auto s = backend.open();
+  const std::string b1 = "+15550000001", b2 = "+15550000002", u1 = "+15551110001", u2 = "+15551110002";
+  REQUIRE(s->add_opt_outs({{b2, u1, 1000, "keyword", "STOP"}, {b1, u2, 2000, "import", ""}, {b1, u1, 3000, "operator", ""}}));
+  CHECK(*s->opted_out(b2, u1));
+  CHECK(*s->opted_out(b1, u2));
+  CHECK_FALSE(*s->opted_out(b2, u2));  // a pair never added
+  CHECK_FALSE(*s->opted_out(u1, b2));  // the numbers swapped
+  auto listed = *s->list_opt_outs();
+  REQUIRE(listed.size() == 3);
+  CHECK((listed[0].business_number == b1 && listed[0].end_user_number == u1));
+  CHECK((listed[1].business_number == b1 && listed[1].end_user_number == u2));
+  CHECK((listed[1].since_ms == 2000 && listed[1].source == "import" && listed[1].keyword.empty()));
+  CHECK((listed[2].business_number == b2 && listed[2].end_user_number == u1));
+  CHECK((listed[2].since_ms == 1000 && listed[2].source == "keyword" && listed[2].keyword == "STOP"));
+  CHECK(*s->count_opt_outs() == 3);
+
+  // Registered again: the new time, source and keyword, still one row; within one call the
+  // later entry for a pair wins.
+  REQUIRE(s->add_opt_outs({{b2, u1, 4000, "twilio", "UNSUBSCRIBE"}, {b1, u2, 5000, "keyword", "QUIT"}, {b1, u2, 6000, "keyword", "END"}}));
+  CHECK(*s->count_opt_outs() == 3);
+  listed = *s->list_opt_outs();
+  REQUIRE(listed.size() == 3);
+  CHECK((listed[1].since_ms == 6000 && listed[1].source == "keyword" && listed[1].keyword == "END"));
+  CHECK((listed[2].since_ms == 4000 && listed[2].source == "twilio" && listed[2].keyword == "UNSUBSCRIBE"));
+
+  CHECK(*s->remove_opt_out(b2, u1));
+  CHECK_FALSE(*s->remove_opt_out(b2, u1));
+  CHECK_FALSE(*s->opted_out(b2, u1));
+  CHECK(*s->opted_out(b1, u1));
+  CHECK(*s->count_opt_outs() == 2);
+  CHECK(backend.open()->list_opt_outs()->size() == 2);  // another connection sees them
+}
+
+CONTRACT_TEST("the opt-out register takes 10,000 pairs at once") {
+  TestType backend;
+  auto s = backend.open();
+  std::vector<OptOut> many;
+  for (int i = 0; i < 10'000; ++i)
+    many.push_back({"+1555000000" + std::to_string(i % 3), "+1666" + std::to_string(1'000'000 + i), i, "import", ""});
+  REQUIRE(s->add_opt_outs(many));
+  CHECK(*s->count_opt_outs() == 10'000);
+  CHECK(*s->opted_out("+15550000001", "+16661009997"));
+  CHECK(s->list_opt_outs()->front().end_user_number == "+16661000000");
+  REQUIRE(s->add_opt_outs(many));  // an import repeated changes nothing
+  CHECK(*s->count_opt_outs() == 10'000);
+  REQUIRE(s->add_opt_outs({}));
+}
+
+CONTRACT_TEST("a dead message's notice is stored with its outcome, once") {
+  TestType backend;
+  auto s = backend.open();
+  REQUIRE(s->enqueue("out", {msg("A", "hello", Direction::outbound)}));
+  auto m = s->claim_due(Direction::outbound, unix_ms_now(), 1)->at(0);
+  Notices notices;
+  REQUIRE(s->mark_dead(m.id, kUnsubscribed, notices.each()));
+  REQUIRE(notices.seen.size() == 1);
+  CHECK(notices.seen[0].id == m.id);
+  CHECK(notices.seen[0].state == State::dead);  // as it is after the update
+  CHECK(notices.seen[0].provider_code == "21610");
+  CHECK(notices.seen[0].last_error == "21610 unsubscribed");
+  auto notice = *s->claim_due(Direction::inbound, unix_ms_now(), 10);
+  REQUIRE(notice.size() == 1);
+  CHECK(texts(notice) == std::vector<std::string>{"notice " + std::to_string(m.id)});
+  CHECK(notice[0].conversation == "A");
+  CHECK(notice[0].source_id == "notice-" + std::to_string(m.id));
+  REQUIRE(s->mark_sent(notice[0].id, "inf-1"));
+
+  // An operator retries it and it dies again: the notice's key was claimed the first time.
+  CHECK(*s->retry(m.id) == 1);
+  CHECK(s->claim_due(Direction::outbound, unix_ms_now(), 1)->at(0).id == m.id);
+  REQUIRE(s->mark_dead(m.id, kUnsubscribed, notices.each()));
+  CHECK(notices.seen.size() == 2);
+  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10)->empty());
+  CHECK(all_of(*s, Direction::inbound).size() == 1);
+}
+
+CONTRACT_TEST("each expired message's notice is stored with the expiry") {
+  TestType backend;
+  auto s = backend.open();
+  REQUIRE(s->enqueue("a", {msg("A", "a1", Direction::outbound), msg("A", "a2", Direction::outbound)}));
+  REQUIRE(s->enqueue("b", {msg("B", "b1", Direction::outbound)}));
+  Notices notices;
+  CHECK(*s->expire(Direction::outbound, unix_ms_now() + 1, notices.each()) == 3);
+  REQUIRE(notices.seen.size() == 3);
+  for (const auto& m : notices.seen) CHECK(m.state == State::expired);
+  auto outbound = all_of(*s, Direction::outbound);
+  REQUIRE(outbound.size() == 3);
+  auto notice_text = [](const Message& m) { return "notice " + std::to_string(m.id); };
+  // One head per conversation: A's second notice waits for its first.
+  auto heads = *s->claim_due(Direction::inbound, unix_ms_now(), 10);
+  CHECK(texts(heads) == std::vector<std::string>{notice_text(outbound[0]), notice_text(outbound[2])});
+  for (const auto& n : heads) REQUIRE(s->mark_sent(n.id, "inf"));
+  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{notice_text(outbound[1])});
+  CHECK((*s->counts())[State::expired] == 3);
+  CHECK(*s->expire(Direction::outbound, unix_ms_now() + 1, notices.each()) == 0);
+  CHECK(notices.seen.size() == 3);
+}
+
+CONTRACT_TEST("a failed status callback stores the message's notice once") {
+  TestType backend;
+  auto s = backend.open();
+  REQUIRE(s->enqueue("k", {msg("A", "x", Direction::outbound), msg("B", "y", Direction::outbound)}));
+  auto claimed = *s->claim_due(Direction::outbound, unix_ms_now(), 2);
+  REQUIRE(claimed.size() == 2);
+  REQUIRE(s->mark_sent(claimed[0].id, "SM1"));
+  REQUIRE(s->mark_sent(claimed[1].id, "SM2"));
+  Notices notices;
+  CHECK(*s->record_status("SM2", State::delivered, "", notices.each()));  // only a failure has one
+  CHECK(notices.seen.empty());
+  CHECK(*s->record_status("SM1", State::failed, "30007", notices.each()));
+  CHECK_FALSE(*s->record_status("SM1", State::failed, "30007", notices.each()));  // Twilio repeating itself
+  REQUIRE(notices.seen.size() == 1);
+  CHECK(notices.seen[0].id == claimed[0].id);
+  CHECK(notices.seen[0].state == State::failed);
+  CHECK(notices.seen[0].provider_code == "30007");
+  auto inbound = all_of(*s, Direction::inbound);
+  REQUIRE(inbound.size() == 1);
+  CHECK(texts(inbound) == std::vector<std::string>{"notice " + std::to_string(claimed[0].id)});
+  CHECK(inbound[0].state == State::queued);
+}
+
+CONTRACT_TEST("a notice waits behind its conversation's earlier inbound messages") {
+  TestType backend;
+  auto s = backend.open();
+  REQUIRE(s->enqueue("in", {msg("X", "earlier")}));
+  REQUIRE(s->enqueue("out", {msg("X", "reply", Direction::outbound)}));
+  auto out = s->claim_due(Direction::outbound, unix_ms_now(), 1)->at(0);
+  Notices notices;
+  REQUIRE(s->mark_dead(out.id, kUnsubscribed, notices.each()));
+  auto first = *s->claim_due(Direction::inbound, unix_ms_now(), 10);
+  CHECK(texts(first) == std::vector<std::string>{"earlier"});
+  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10)->empty());
+  REQUIRE(s->mark_sent(first.at(0).id, "inf-1"));
+  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{"notice " + std::to_string(out.id)});
+}
+
+CONTRACT_TEST("without a notice function, or when it gives none, no notice is stored") {
+  TestType backend;
+  auto s = backend.open();
+  REQUIRE(s->enqueue("k", {msg("A", "a", Direction::outbound), msg("B", "b", Direction::outbound), msg("C", "c", Direction::outbound),
+                           msg("D", "d", Direction::outbound)}));
+  auto claimed = *s->claim_due(Direction::outbound, unix_ms_now(), 3);
+  REQUIRE(claimed.size() == 3);
+  int asked = 0;
+  NoticeFor none = [&](const Message&) -> std::optional<Notice> {
+    ++asked;
+    return std::nullopt;
+  };
+  REQUIRE(s->mark_dead(claimed[0].id, kUnsubscribed, {}));
+  REQUIRE(s->mark_dead(claimed[1].id, kUnsubscribed, none));
+  REQUIRE(s->mark_sent(claimed[2].id, "SM-c"));
+  CHECK(*s->record_status("SM-c", State::failed, "30007", {}));
+  CHECK(*s->expire(Direction::outbound, unix_ms_now() + 1, {}) == 1);
+  CHECK(asked == 1);
+  CHECK(all_of(*s, Direction::inbound).empty());
+  CHECK((*s->counts())[State::queued] == 0);
+}
+
+CONTRACT_TEST("a notice that cannot be stored undoes the outcome it came with") {
+  TestType backend;
+  auto s = backend.open();
+  REQUIRE(s->enqueue("k", {msg("A", "a", Direction::outbound)}));
+  auto m = s->claim_due(Direction::outbound, unix_ms_now(), 1)->at(0);
+  NoticeFor unserialisable = [](const Message& failed) -> std::optional<Notice> {
+    return Notice{"notice:" + std::to_string(failed.id), msg(failed.conversation, "\xff")};  // not UTF-8
+  };
+  CHECK_FALSE(s->mark_dead(m.id, kUnsubscribed, unserialisable));
+  CHECK((*s->get(m.id))->state == State::sending);
+  CHECK(s->attempts(m.id)->empty());
+  // Nor was its key claimed: the outcome recorded again stores the notice.
+  Notices notices;
+  REQUIRE(s->mark_dead(m.id, kUnsubscribed, notices.each()));
+  CHECK((*s->get(m.id))->state == State::dead);
+  CHECK(all_of(*s, Direction::inbound).size() == 1);
 }
