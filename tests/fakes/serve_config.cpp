@@ -15,4 +15,11 @@ nlohmann::json upstream_config(const FakeTwilio& tw, const FakeInfinity& inf, co
   };
 }
 
+sms::config::Config configured(const nlohmann::json& patch) {
+  auto tree = sms::config::Config().tree();
+  sms::config::merge_into(tree, {{"avaya", {{"connectorId", "conn-1"}}}});
+  sms::config::merge_into(tree, patch);
+  return sms::config::Config(tree);
+}
+
 }  // namespace fakes

@@ -1,18 +1,13 @@
 #include <catch2/catch.hpp>
 
 #include "compliance/notice.h"
+#include "fakes/serve_config.h"
 
 using namespace sms;
 using nlohmann::json;
+using fakes::configured;
 
 namespace {
-
-config::Config configured(const json& patch = json::object()) {
-  auto tree = config::Config().tree();
-  config::merge_into(tree, {{"avaya", {{"connectorId", "conn-1"}}}});
-  config::merge_into(tree, patch);
-  return config::Config(tree);
-}
 
 store::Message failed_reply(std::string provider_code, store::State state = store::State::dead) {
   store::Message m;

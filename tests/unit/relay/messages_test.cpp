@@ -1,19 +1,15 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "fakes/serve_config.h"
 #include "relay/messages.h"
 #include "relay/retry_policy.h"
 
 using namespace sms;
 using nlohmann::json;
+using fakes::configured;
 
 namespace {
-config::Config configured(const json& patch = json::object()) {
-  auto tree = config::Config().tree();
-  config::merge_into(tree, {{"avaya", {{"connectorId", "conn-1"}}}});
-  config::merge_into(tree, patch);
-  return config::Config(tree);
-}
 
 twilio::InboundSms inbound_sms(std::string body) {
   twilio::InboundSms s;
