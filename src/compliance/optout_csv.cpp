@@ -38,10 +38,11 @@ std::string lower(std::string s) {
   return s;
 }
 
-// A value quoted back in an error: printable, and short.
+// A value quoted back in an error: printable ASCII (so never invalid UTF-8 in a JSON answer,
+// whatever the file held), and short.
 std::string shown(std::string_view v) {
   std::string out;
-  for (unsigned char c : v.substr(0, 40)) out += c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c);
+  for (unsigned char c : v.substr(0, 40)) out += c < 0x20 || c >= 0x7f ? '?' : static_cast<char>(c);
   return v.size() > 40 ? out + "..." : out;
 }
 

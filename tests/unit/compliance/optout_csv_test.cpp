@@ -2,6 +2,7 @@
 
 #include "compliance/optout_csv.h"
 #include "core/clock.h"
+#include "core/text.h"
 
 using namespace sms;
 using sms::compliance::parse_csv;
@@ -121,6 +122,11 @@ TEST_CASE("the first bad line fails the whole parse, naming its line") {
   auto odd = error_of(header + "+15559870002,+1555\x1b[2J" + std::string(100, '9') + "\n");
   CHECK(odd.find('\x1b') == std::string::npos);
   CHECK(odd.size() < 160);
+  // Nor bytes that are not ASCII: the message goes into a JSON answer, which must be UTF-8
+  // (a cut character or an invalid byte there would make the answer unserialisable).
+  auto cut = error_of(header + "+15559870002,+1" + std::string(37, '5') + "\xc3\xa9\n");
+  CHECK(text::valid_utf8(cut));
+  CHECK(text::valid_utf8(error_of(header + "+15559870002,+1\xff\n")));
 }
 
 TEST_CASE("10,000 lines with one bad one parse to nothing, naming that line") {

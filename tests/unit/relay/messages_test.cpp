@@ -61,6 +61,20 @@ TEST_CASE("media URLs are appended and long text is split into ordered parts") {
   CHECK(joined == text);
 }
 
+TEST_CASE("an opt-out keyword is marked for Infinity's workflows, beside at most 8 geo fields") {
+  auto s = inbound_sms(" stop ");
+  for (const char* k : {"fromCity", "fromState", "fromZip", "fromCountry", "toCity", "toState", "toZip", "toCountry"}) s.geo[k] = "x";
+  auto m = relay::inbound_messages(s, configured(), "t");
+  REQUIRE(m.size() == 1);
+  CHECK(m[0].payload["contextParameters"].size() == 9);
+  CHECK(m[0].payload["contextParameters"]["infinitySmsOptOut"] == "stop");
+  s.body = "Arr\xc3\xaatez";
+  s.opt_out_type = "START";
+  CHECK(relay::inbound_messages(s, configured(), "t")[0].payload["contextParameters"]["infinitySmsOptOut"] == "start");
+  auto plain = relay::inbound_messages(inbound_sms("stop by tomorrow"), configured(), "t");
+  CHECK_FALSE(plain[0].payload.contains("contextParameters"));
+}
+
 TEST_CASE("an agent message becomes one Twilio send per recipient and part") {
   infinity::Event e;
   e.event_type = "messages";
