@@ -123,6 +123,11 @@ void stop_then_reply_then_start(Connector& c) {
   CHECK(notices[0]["headers"]["from"] == kEndUser);
   CHECK(notices[0]["headers"]["to"] == json::array({kBusiness}));
   CHECK(notices[0]["connectorId"] == c.inf.connector_id());
+  auto metrics = c.serve->admin->Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("\ninfinity_sms_messages_total{direction=\"outbound\",outcome=\"blocked\"} 1\n") != std::string::npos);
+  CHECK(metrics->body.find("\ninfinity_sms_optouts 1\n") != std::string::npos);
+  CHECK(metrics->body.find("\ninfinity_sms_optout_changes_total{action=\"stop\",source=\"keyword\"} 1\n") != std::string::npos);
 
   c.text("SM00000000000000000000000000000002", "start");
   REQUIRE(c.delivered(3, 5s));
