@@ -14,7 +14,8 @@ using SysTime = std::chrono::system_clock::time_point;
 std::string iso8601(SysTime t);
 inline std::string iso8601_now() { return iso8601(std::chrono::system_clock::now()); }
 
-// Parses "YYYY-MM-DDTHH:MM:SS[.f{0,9}](Z|±HH:MM)"; nullopt if malformed.
+// Parses "YYYY-MM-DDTHH:MM:SS[.f{0,9}](Z|±HH:MM)" with a year from 1970 to 2200; nullopt if
+// malformed or out of that range (SysTime counts nanoseconds: it ends in 2262).
 std::optional<SysTime> parse_iso8601(std::string_view s);
 
 // Milliseconds since the Unix epoch.

@@ -59,8 +59,10 @@ TEST_CASE("ISO 8601 and durations") {
   CHECK(unix_ms(*t) == 1757869394973);
   CHECK(unix_ms(*parse_iso8601("2025-09-14T19:03:14+02:00")) == 1757869394000);
   for (const char* bad : {"2025-09-14", "2025-09-14T17:03:14", "2025-13-14T17:03:14Z", "2025-09-14T17:03:14.Z",
-                          "2025-09-14T17:03:14.1234567890Z", "2025-09-14T17:03:14Zjunk"})
+                          "2025-09-14T17:03:14.1234567890Z", "2025-09-14T17:03:14Zjunk",
+                          "4052-12-04T00:00:00.000Z" /* fuzzer finding: overflowed the nanosecond clock */, "1969-12-31T23:59:59Z"})
     CHECK_FALSE(parse_iso8601(bad));
+  CHECK(unix_ms(*parse_iso8601("2200-12-31T23:59:59Z")) == 7289654399000);
   CHECK(parse_duration("500ms") == milliseconds(500));
   CHECK(parse_duration("30") == seconds(30));
   CHECK(parse_duration("15m") == minutes(15));
