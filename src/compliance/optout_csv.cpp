@@ -153,13 +153,6 @@ Result<Layout> read_header(const Record& r) {
   return at;
 }
 
-bool valid_source(std::string_view s) {
-  if (s.size() > kMaxSourceLength) return false;
-  for (unsigned char c : s)
-    if (!std::isalnum(c) && c != '-' && c != '_' && c != '.') return false;
-  return true;
-}
-
 Result<store::OptOut> read_row(const Record& r, const Layout& at, std::size_t columns, std::int64_t now_ms,
                                const std::string& default_source) {
   if (r.fields.size() > columns)
@@ -181,12 +174,19 @@ Result<store::OptOut> read_row(const Record& r, const Layout& at, std::size_t co
   }
   o.source = get(source_col);
   if (o.source.empty()) o.source = default_source;
-  else if (!valid_source(o.source))
+  else if (!is_word(o.source))
     return std::unexpected(at_line(r.line, "source '" + shown(o.source) + "' is not a word (letters, digits, - _ .; at most 64)"));
   return o;
 }
 
 }  // namespace
+
+bool is_word(std::string_view s) {
+  if (s.size() > kMaxSourceLength) return false;
+  for (unsigned char c : s)
+    if (!std::isalnum(c) && c != '-' && c != '_' && c != '.') return false;
+  return true;
+}
 
 std::string to_csv(const std::vector<store::OptOut>& opt_outs) {
   std::string out(kHeader);

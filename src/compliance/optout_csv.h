@@ -22,6 +22,9 @@ std::string to_csv(const std::vector<store::OptOut>& opt_outs);
 // 15 digits)".
 Result<std::vector<store::OptOut>> parse_csv(std::string_view text, std::int64_t now_ms, const std::string& source);
 
+// A source or keyword as operators may give it: letters, digits, '-', '_' and '.', at most 64.
+bool is_word(std::string_view s);
+
 // {"businessNumber","endUserNumber","since","source","keyword"}
 nlohmann::json to_json(const store::OptOut& o);
 

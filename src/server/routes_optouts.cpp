@@ -66,10 +66,7 @@ Result<store::OptOut> opt_out_of(const nlohmann::json& item, const std::string& 
       if (!t) return fail(ErrorKind::invalid_input, at + "since " + described(value) + " is not an ISO 8601 time like 2025-09-14T17:03:14Z");
       o.since_ms = unix_ms(*t);
     } else if (key == "source" || key == "keyword") {
-      bool word = value.is_string() && value.get<std::string>().size() <= 64;
-      if (word)
-        for (unsigned char c : value.get<std::string>()) word = word && (std::isalnum(c) || c == '-' || c == '_' || c == '.');
-      if (!word) return fail(ErrorKind::invalid_input, at + key + " " + described(value) + " is not a word (letters, digits, - _ .; at most 64)");
+      if (!value.is_string() || !compliance::is_word(value.get<std::string>())) return fail(ErrorKind::invalid_input, at + key + " " + described(value) + " is not a word (letters, digits, - _ .; at most 64)");
       if (key == "keyword") o.keyword = value.get<std::string>();
       else if (!value.get<std::string>().empty()) o.source = value.get<std::string>();
     } else {
