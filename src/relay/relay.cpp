@@ -99,8 +99,11 @@ struct Relay::Impl {
     auto business = payload.value("from", ""), end_user = payload.value("to", "");
     auto opted_out = store.opted_out(business, end_user);
     if (!opted_out) {
+      // Retried with the message's own backoff: sending without knowing could break the law, and
+      // the failure is the store's, not Twilio's (it must not mark Twilio failing).
       auto e = opted_out.error();
-      e.kind = ErrorKind::network;  // retried: sending without knowing could break the law
+      e.kind = ErrorKind::internal;
+      e.message = "opt-out check: " + e.message;
       return e;
     }
     if (!*opted_out) return std::nullopt;

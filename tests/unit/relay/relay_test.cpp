@@ -16,11 +16,12 @@ using store::State;
 
 namespace {
 
-// The SQLite store, counting the relay's claims.
+// The SQLite store, counting the relay's claims; its opt-out register can be made unreadable.
 class CountingStore final : public store::Store {
  public:
   explicit CountingStore(std::unique_ptr<store::Store> inner) : s_(std::move(inner)) {}
   std::atomic<int> claims{0};
+  std::atomic<bool> register_unreachable{false};
 
   const char* backend() const override { return s_->backend(); }
   Result<store::Enqueued> enqueue(const std::string& k, const std::vector<store::NewMessage>& m) override { return s_->enqueue(k, m); }
@@ -48,7 +49,10 @@ class CountingStore final : public store::Store {
   Result<std::optional<std::int64_t>> oldest_queued_created_ms() override { return s_->oldest_queued_created_ms(); }
   Result<void> add_opt_outs(const std::vector<store::OptOut>& o) override { return s_->add_opt_outs(o); }
   Result<bool> remove_opt_out(const std::string& b, const std::string& e) override { return s_->remove_opt_out(b, e); }
-  Result<bool> opted_out(const std::string& b, const std::string& e) override { return s_->opted_out(b, e); }
+  Result<bool> opted_out(const std::string& b, const std::string& e) override {
+    if (register_unreachable) return fail(ErrorKind::network, "store (postgresql): connection refused");
+    return s_->opted_out(b, e);
+  }
   Result<std::vector<store::OptOut>> list_opt_outs() override { return s_->list_opt_outs(); }
   Result<std::int64_t> count_opt_outs() override { return s_->count_opt_outs(); }
   Result<void> check_writable() override { return s_->check_writable(); }
@@ -157,6 +161,22 @@ TEST_CASE("transient failures are retried, Retry-After respected, permanent ones
   auto dead = r.db->list(State::dead, 1)->at(0);
   CHECK(dead.provider_code == "21610");
   CHECK(dead.last_error.find("unsubscribed") != std::string::npos);
+}
+
+TEST_CASE("a reply waits while the opt-out register cannot be read, and Twilio is not blamed for it") {
+  Rig r;
+  r.db->register_unreachable = true;
+  r.outbound("ev1", "+15551230001", "hi");
+  r.outbound("ev2", "+15551230002", "hello");  // two messages failing in a row would mark an upstream failing
+  std::this_thread::sleep_for(200ms);          // several retries at 5-50 ms
+  CHECK(r.tw.count("/2010-04-01") == 0);
+  CHECK_FALSE(r.relay->upstream(store::Direction::outbound).failing);
+  auto waiting = r.db->list(State::queued, 2);
+  REQUIRE(waiting->size() == 2);
+  CHECK(waiting->at(0).last_error.rfind("opt-out check: ", 0) == 0);
+  r.db->register_unreachable = false;
+  REQUIRE(r.wait_state(State::sent, 2));
+  CHECK(r.tw.messages().size() == 2);
 }
 
 TEST_CASE("mock modes send nothing and record it") {
