@@ -179,11 +179,13 @@ TEST_CASE("on the shared store (INFINITY_SMS_STORE_URL) outbox, status, metrics 
   REQUIRE(dead.size() == 1);
   CHECK(dead[0]["providerCode"] == "21211");
   CHECK(cli({"outbox", "retry", std::to_string(dead[0]["id"].get<std::int64_t>())}).exit_code == 0);
-  REQUIRE(wait_state(sms::store::State::sent, 2));  // the running instance picked it up
+  // The inbound message, the agent's notice of the dead reply, and the reply: the running
+  // instance picked it up.
+  REQUIRE(wait_state(sms::store::State::sent, 3));
 
   auto metrics = s.admin->Get("/metrics");
   REQUIRE(metrics);
-  CHECK(metrics->body.find("infinity_sms_queue_messages{state=\"sent\"} 2") != std::string::npos);
+  CHECK(metrics->body.find("infinity_sms_queue_messages{state=\"sent\"} 3") != std::string::npos);
   CHECK(metrics->body.find("infinity_sms_spooled_webhooks 0") != std::string::npos);
   auto status = cli({"status", "--json", "--url", "http://127.0.0.1:" + std::to_string(s.admin_port)});
   CHECK(json::parse(status.out)["store"] == json{{"backend", "postgresql"}, {"spooled", 0}});
