@@ -242,11 +242,11 @@ CONTRACT_TEST("limit, due time, release and crash recovery") {
 CONTRACT_TEST("make_due brings forward the retries waiting in one direction, and nothing else") {
   TestType backend;
   auto s = backend.open();
-  auto now = unix_ms_now();
   const std::int64_t hour = 3'600'000;
   s->enqueue("k1", {msg("A", "a1"), msg("A", "a2")});
   s->enqueue("k2", {msg("B", "b1")});
   s->enqueue("k3", {msg("C", "c1", Direction::outbound)});
+  auto now = unix_ms_now();  // after the enqueues: all three are due by now
   for (auto d : {Direction::inbound, Direction::outbound}) {
     auto claimed = s->claim_due(d, now, 10);
     REQUIRE(claimed);
