@@ -33,13 +33,13 @@ _infinity_sms() {
         show) opts="--json --reveal --help" ;;
         set) COMPREPLY=($(compgen -W "$keys" -- "$cur")); return ;;
       esac ;;
-    token) opts="--json --help" ;;
-    send-sms) opts="--from --to --body --media-url --status-callback --json --help" ;;
+    token) opts="--json --tenant --help" ;;
+    send-sms) opts="--from --to --body --media-url --status-callback --json --tenant --help" ;;
     sign-webhook)
       case "$sub" in
         "") COMPREPLY=($(compgen -W "infinity twilio --help" -- "$cur")); return ;;
-        infinity) opts="--secret --body-file --event --from --to --text --sender --connector-id --send --help" ;;
-        twilio) opts="--auth-token --url --send --help" ;;
+        infinity) opts="--secret --body-file --event --from --to --text --sender --connector-id --send --tenant --help" ;;
+        twilio) opts="--auth-token --url --send --tenant --help" ;;
       esac ;;
     outbox)
       case "$sub" in
@@ -58,7 +58,7 @@ _infinity_sms() {
           if [[ $cur != -* ]]; then _filedir csv; return; fi
           opts="--data-dir --help" ;;
       esac ;;
-    simulate-inbound) opts="--from --to --body --media-url --url --account-sid --help" ;;
+    simulate-inbound) opts="--from --to --body --media-url --url --account-sid --tenant --help" ;;
     status) opts="--url --json --help" ;;
     doctor) opts="--help" ;;
   esac

@@ -20,6 +20,22 @@ std::optional<config::Loaded> Context::load(const nlohmann::json& flags) const {
   return std::move(*loaded);
 }
 
+void add_tenant_option(CLI::App* cmd, std::string& tenant) {
+  cmd->add_option("--tenant", tenant, "use tenant NAME's accounts (tenants.NAME.*; default: the one serving the number, else the top level)");
+}
+
+const config::Config* tenant_config(const config::Config& c, const std::string& flag, std::string_view business_number) {
+  if (flag.empty()) {
+    const auto* serving = business_number.empty() ? nullptr : c.serving(business_number);
+    return serving ? serving : &c;
+  }
+  if (const auto* t = c.tenant(flag)) return t;
+  std::string known;
+  for (const auto& name : c.tenant_names()) known += (known.empty() ? "" : ", ") + name;
+  report(make_error(ErrorKind::config, "no tenant '" + flag + "' in the configuration (tenants: " + known + ")"));
+  return nullptr;
+}
+
 int report(const Error& error) {
   fmt::print(stderr, "infinity-sms: {}\n", error.message);
   return error.kind == ErrorKind::config || error.kind == ErrorKind::invalid_input ? kExitUsage : kExitFailure;

@@ -14,13 +14,17 @@ int show(const config::Loaded& loaded, bool json, bool reveal) {
     return kExitOk;
   }
   auto tree = reveal ? c.revealed() : c.masked();
-  for (const auto& spec : config::schema()) {
-    auto src = config::source_of(loaded.layers, spec.key);
+  auto print = [&](const std::string& key, const config::KeySpec& spec) {
+    auto src = config::source_of(loaded.layers, key);
     std::string origin = config::to_string(src);
     if ((src == config::Source::env || src == config::Source::env_file) && !spec.env.empty())
       origin += " " + std::string(spec.env);
-    fmt::print("{} = {}  # {}\n", spec.key, config::get_dotted(tree, spec.key)->dump(), origin);
-  }
+    fmt::print("{} = {}  # {}\n", key, config::get_dotted(tree, key)->dump(), origin);
+  };
+  for (const auto& spec : config::schema()) print(std::string(spec.key), spec);
+  for (const auto& name : c.tenant_names())
+    if (name != config::kDefaultTenant)
+      for (const auto& spec : config::tenant_schema()) print("tenants." + name + "." + std::string(spec.key), spec);
   fmt::print("# file: {}\n", loaded.file.path().string());
   return kExitOk;
 }

@@ -35,6 +35,13 @@ struct Context {
 // 2 for config and invalid input, 1 for everything else.
 int report(const Error& error);
 
+// --tenant NAME: the tenant whose accounts a command uses (tenants.<NAME>.*).
+void add_tenant_option(CLI::App* cmd, std::string& tenant);
+// The configuration a command uses: tenant `flag` when given, else the tenant serving
+// `business_number` when one is given, else the default (top-level) one. nullptr, after printing
+// why, for a tenant that does not exist.
+const config::Config* tenant_config(const config::Config& config, const std::string& flag, std::string_view business_number = {});
+
 // Registration of each subcommand (one file each).
 void add_config(CLI::App& app, Context& ctx);
 void add_token(CLI::App& app, Context& ctx);

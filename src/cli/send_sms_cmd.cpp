@@ -8,7 +8,7 @@ namespace sms::cli {
 void add_send_sms(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("send-sms", "Send an SMS through Twilio's Messages API and print its SID");
   struct Opts {
-    std::string from, to, body, status_callback;
+    std::string from, to, body, status_callback, tenant;
     std::vector<std::string> media;
     bool json = false;
   };
@@ -19,6 +19,7 @@ void add_send_sms(CLI::App& app, Context& ctx) {
   cmd->add_option("--media-url", o->media, "media to attach (MMS); repeatable");
   cmd->add_option("--status-callback", o->status_callback, "URL for Twilio's delivery status callbacks");
   cmd->add_flag("--json", o->json, "print Twilio's whole message resource");
+  add_tenant_option(cmd, o->tenant);
   cmd->footer(
       "Examples:\n"
       "  infinity-sms send-sms --from +15559870002 --to +15551230001 --body 'Your order shipped'\n"
@@ -30,7 +31,9 @@ void add_send_sms(CLI::App& app, Context& ctx) {
         if (!is_e164(n)) return report(make_error(ErrorKind::invalid_input, "not an E.164 number (+ and up to 15 digits): " + n));
       auto loaded = ctx.load();
       if (!loaded) return kExitUsage;
-      const auto& c = loaded->effective;
+      const auto* tenant = tenant_config(loaded->effective, o->tenant, o->from);
+      if (!tenant) return kExitUsage;
+      const auto& c = *tenant;
       if (c.twilio_mock()) {
         auto sid = twilio::new_message_sid();
         fmt::print(stderr, "(mock: nothing sent)\n");

@@ -20,7 +20,7 @@ std::string uuid4() {
 }
 
 struct InfinityOpts {
-  std::string secret, body_file, event, from, to, text = "Hi, how can I help you?", sender = "agent", connector_id, send;
+  std::string secret, body_file, event, from, to, text = "Hi, how can I help you?", sender = "agent", connector_id, send, tenant;
 };
 
 // A realistic event, as Infinity would send it.
@@ -44,8 +44,10 @@ nlohmann::json build_event(const InfinityOpts& o, const config::Config& c) {
 int sign_infinity(Context& ctx, const InfinityOpts& o) {
   auto loaded = ctx.load();
   if (!loaded) return kExitUsage;
-  auto secret = o.secret.empty() ? loaded->effective.str("avaya.webhookSecret") : o.secret;
-  if (secret.empty()) return report(make_error(ErrorKind::config, "give --secret or set avaya.webhookSecret"));
+  const auto* tenant = tenant_config(loaded->effective, o.tenant, o.from);
+  if (!tenant) return kExitUsage;
+  auto secret = o.secret.empty() ? tenant->str("avaya.webhookSecret") : o.secret;
+  if (secret.empty()) return report(make_error(ErrorKind::config, "give --secret or set " + tenant->key_name("avaya.webhookSecret")));
   std::string body;
   if (!o.body_file.empty()) {
     std::ifstream in(o.body_file, std::ios::binary);
@@ -54,7 +56,7 @@ int sign_infinity(Context& ctx, const InfinityOpts& o) {
   } else if (!o.event.empty()) {
     if (o.event == "messages" && (o.from.empty() || o.to.empty()))
       return report(make_error(ErrorKind::invalid_input, "--event messages needs --from (business number) and --to (end user)"));
-    body = build_event(o, loaded->effective).dump();
+    body = build_event(o, *tenant).dump();
     fmt::print("{}\n", body);
   } else {
     body.assign(std::istreambuf_iterator<char>(std::cin), {});
@@ -66,7 +68,7 @@ int sign_infinity(Context& ctx, const InfinityOpts& o) {
 }
 
 struct TwilioOpts {
-  std::string auth_token, url;
+  std::string auth_token, url, tenant;
   std::vector<std::string> params;
   bool send = false;
 };
@@ -81,8 +83,10 @@ int sign_twilio(Context& ctx, const TwilioOpts& o) {
   }
   auto loaded = ctx.load();
   if (!loaded) return kExitUsage;
-  auto token = o.auth_token.empty() ? loaded->effective.str("twilio.account.authToken") : o.auth_token;
-  if (token.empty()) return report(make_error(ErrorKind::config, "give --auth-token or set twilio.account.authToken"));
+  const auto* tenant = tenant_config(loaded->effective, o.tenant, form::value(fields, "To"));
+  if (!tenant) return kExitUsage;
+  auto token = o.auth_token.empty() ? tenant->str("twilio.account.authToken") : o.auth_token;
+  if (token.empty()) return report(make_error(ErrorKind::config, "give --auth-token or set " + tenant->key_name("twilio.account.authToken")));
   auto signature = twilio::compute_signature(token, o.url, fields);
   fmt::print("{}\n", signature);
   if (!o.send) return kExitOk;
@@ -108,6 +112,7 @@ void add_sign_webhook(CLI::App& app, Context& ctx) {
   inf->add_option("--sender", io->sender, "messages: sender.type (agent, bot, system, customer)");
   inf->add_option("--connector-id", io->connector_id, "messages: connectorId (default avaya.connectorId)");
   inf->add_option("--send", io->send, "POST the body with the signature to this URL and print the answer");
+  add_tenant_option(inf, io->tenant);
   inf->footer(
       "Examples:\n"
       "  infinity-sms sign-webhook infinity --secret S --body-file event.json\n"
@@ -121,6 +126,7 @@ void add_sign_webhook(CLI::App& app, Context& ctx) {
   tw->add_option("--url", to->url, "the exact URL Twilio calls, query included")->required();
   tw->add_option("params", to->params, "form parameters NAME=VALUE, in order");
   tw->add_flag("--send", to->send, "POST the form with the signature to --url and print the answer");
+  add_tenant_option(tw, to->tenant);
   tw->footer(
       "Examples:\n"
       "  infinity-sms sign-webhook twilio --auth-token T --url https://sms.example.com/callbacks/twilio/sms \\\n"

@@ -9,7 +9,7 @@ namespace sms::cli {
 namespace {
 
 struct Opts {
-  std::string from, to, body, url, account_sid;
+  std::string from, to, body, url, account_sid, tenant;
   std::vector<std::string> media;
 };
 
@@ -35,7 +35,9 @@ int simulate(Context& ctx, const Opts& o) {
     if (!is_e164(n)) return report(make_error(ErrorKind::invalid_input, "not an E.164 number (+ and up to 15 digits): " + n));
   auto loaded = ctx.load();
   if (!loaded) return kExitUsage;
-  const auto& c = loaded->effective;
+  const auto* tenant = tenant_config(loaded->effective, o.tenant, o.to);
+  if (!tenant) return kExitUsage;
+  const auto& c = *tenant;
   constexpr const char* path = "/callbacks/twilio/sms";
   auto url = !o.url.empty() ? o.url : "http://127.0.0.1:" + std::to_string(c.integer("server.port")) + path;
   auto account = !o.account_sid.empty() ? o.account_sid
@@ -51,7 +53,7 @@ int simulate(Context& ctx, const Opts& o) {
   if (auto token = c.str("twilio.account.authToken"); !token.empty())
     headers.emplace("X-Twilio-Signature", twilio::compute_signature(token, signed_url, fields));
   else
-    fmt::print(stderr, "infinity-sms: twilio.account.authToken is not set: sending unsigned (accepted only in mock mode)\n");
+    fmt::print(stderr, "infinity-sms: {} is not set: sending unsigned (accepted only in mock mode)\n", c.key_name("twilio.account.authToken"));
   fmt::print("MessageSid {}\n", sid);
   return post_and_print(url, form::encode(fields), "application/x-www-form-urlencoded", headers,
                         "is 'infinity-sms serve' running there?");
@@ -67,7 +69,8 @@ void add_simulate_inbound(CLI::App& app, Context& ctx) {
   cmd->add_option("--body", o->body, "message text")->required();
   cmd->add_option("--media-url", o->media, "media URL (MMS); repeatable");
   cmd->add_option("--url", o->url, "webhook URL (default http://127.0.0.1:<server.port>/callbacks/twilio/sms)");
-  cmd->add_option("--account-sid", o->account_sid, "AccountSid to send (default twilio.account.sid)");
+  cmd->add_option("--account-sid", o->account_sid, "AccountSid to send (default the tenant's twilio.account.sid)");
+  add_tenant_option(cmd, o->tenant);
   cmd->footer(
       "Signs with twilio.account.authToken over server.publicUrl + /callbacks/twilio/sms when a public\n"
       "URL is set (as Twilio would), else over --url. Prints the MessageSid and the HTTP answer.\n"

@@ -8,20 +8,27 @@ namespace sms::cli {
 void add_token(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("token", "Get an Infinity access token with the connector's client credentials");
   auto json = std::make_shared<bool>(false);
+  auto tenant = std::make_shared<std::string>();
   cmd->add_flag("--json", *json, "print the token with expires_in, expires_at and the decoded claims");
+  add_tenant_option(cmd, *tenant);
   cmd->footer(
       "Examples:\n"
       "  curl -H \"Authorization: Bearer $(infinity-sms token)\" https://core.acme.ec.avayacloud.com/...\n"
-      "  infinity-sms token --json | jq .claims");
-  cmd->callback([&ctx, json] {
-    ctx.action = [&ctx, json] {
+      "  infinity-sms token --json | jq .claims\n"
+      "  infinity-sms token --tenant acme");
+  cmd->callback([&ctx, json, tenant] {
+    ctx.action = [&ctx, json, tenant] {
       auto loaded = ctx.load();
       if (!loaded) return kExitUsage;
-      const auto& c = loaded->effective;
+      const auto* view = tenant_config(loaded->effective, *tenant);
+      if (!view) return kExitUsage;
+      const auto& c = *view;
       infinity::ClientCredentials creds{c.avaya_base_url(), c.str("avaya.clientId"), c.str("avaya.clientSecret")};
       if (creds.base_url.empty() || creds.client_id.empty() || creds.client_secret.empty())
-        return report(make_error(ErrorKind::config, "set avaya.host, avaya.clientId and avaya.clientSecret first, e.g. 'infinity-sms config set "
-                       "avaya.host core.<tenant>.ec.avayacloud.com avaya.clientId ID avaya.clientSecret SECRET'"));
+        return report(make_error(ErrorKind::config, "set " + c.key_name("avaya.host") + ", " + c.key_name("avaya.clientId") + " and " +
+                                                        c.key_name("avaya.clientSecret") + " first, e.g. 'infinity-sms config set " +
+                                                        c.key_name("avaya.host") + " core.<tenant>.ec.avayacloud.com " +
+                                                        c.key_name("avaya.clientId") + " ID " + c.key_name("avaya.clientSecret") + " SECRET'"));
       auto http = http::Client::create(creds.base_url);
       if (!http) return report(http.error());
       auto t = infinity::request_token(**http, creds);

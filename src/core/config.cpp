@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/clock.h"
+#include "core/phone.h"
 #include "core/text.h"
 #include "core/url.h"
 
@@ -91,11 +92,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+std::string_view tenant_prefix(std::string_view key);
+
 std::string unknown_key(std::string_view key) {
+  auto tenant = tenant_prefix(key);
+  auto rest = key.substr(tenant.size());
   std::string best;
   std::size_t best_d = 4;
-  for (const auto& s : schema())
-    if (auto d = edit_distance(key, s.key); d < best_d) best_d = d, best = s.key;
+  for (const auto& s : tenant.empty() ? schema() : tenant_schema())
+    if (auto d = edit_distance(rest, s.key); d < best_d) best_d = d, best = std::string(tenant) + std::string(s.key);
   return std::string(key) + ": unknown key" + (best.empty() ? "" : " (did you mean " + best + "?)");
 }
 
@@ -113,10 +118,22 @@ std::string quoted(const KeySpec& spec, const json& v) {
   return spec.sensitivity == S::plain || v.is_structured() ? quoted(v) : std::string("a ") + v.type_name();
 }
 
-// One problem with a value for `spec`, or "".
-std::string check_value(const KeySpec& spec, const json& v) {
-  std::string key(spec.key);
+// One problem with a value for `spec`, or "". `key` names it (a tenant's key has the spec of the
+// top-level key it repeats).
+std::string check_value(const std::string& key, const KeySpec& spec, const json& v) {
   switch (spec.type) {
+    case T::numbers: {
+      if (!v.is_array()) return key + ": expected an array of E.164 numbers such as [\"+15550100\"], got " + quoted(v);
+      std::vector<std::string> seen;
+      for (const auto& n : v) {
+        if (!n.is_string() || !is_e164(n.get<std::string>()))
+          return key + ": " + quoted(n) + " is not an E.164 number (+ and 2 to 15 digits)";
+        if (std::find(seen.begin(), seen.end(), n.get<std::string>()) != seen.end())
+          return key + ": " + n.get<std::string>() + " is listed twice";
+        seen.push_back(n.get<std::string>());
+      }
+      return "";
+    }
     case T::boolean:
       return v.is_boolean() ? "" : key + ": expected true or false, got " + quoted(spec, v);
     case T::integer:
@@ -150,35 +167,72 @@ std::string check_value(const KeySpec& spec, const json& v) {
       auto d = parse_duration(s);
       if (!d) return key + ": not a duration like 500ms, 30s, 15m, 2h or 7d: " + quoted(spec, v);
       // A lease shorter than a delivery would hand messages still being sent to other instances.
-      if (key == "store.leaseTimeout" && *d < std::chrono::seconds(1)) return key + ": must be at least 1s, got " + quoted(spec, v);
+      if (spec.key == "store.leaseTimeout" && *d < std::chrono::seconds(1)) return key + ": must be at least 1s, got " + quoted(spec, v);
       // Dedupe keys go with the messages: kept shorter than a provider may redeliver a webhook,
       // a late redelivery would be relayed twice (docs/guarantees.md).
-      if (key == "store.retention" && d->count() != 0 && *d < kShortestRetention)
+      if (spec.key == "store.retention" && d->count() != 0 && *d < kShortestRetention)
         return key + ": must be 0 (keep everything) or at least 2d, got " + quoted(spec, v);
       break;
     }
     default:
-      if (key == "avaya.sendMessagePath" && (s.empty() || s.front() != '/'))
+      if (spec.key == "avaya.sendMessagePath" && (s.empty() || s.front() != '/'))
         return key + ": must start with '/', got " + quoted(spec, v);
       // Room for the reason and the ids within Infinity's 1,024 characters per message.
-      if (key == "compliance.noticeTemplate" && (s.empty() || text::length(s) > 500))
+      if (spec.key == "compliance.noticeTemplate" && (s.empty() || text::length(s) > 500))
         return key + ": must be 1 to 500 characters";
-      if (key == "store.url" && !s.empty() && !s.starts_with("postgresql://") && !s.starts_with("postgres://"))
+      if (spec.key == "store.url" && !s.empty() && !s.starts_with("postgresql://") && !s.starts_with("postgres://"))
         return key + ": expected \"\" (SQLite) or a postgresql:// URL, got " + quoted(spec, v);
       break;
   }
   return "";
 }
 
+// "tenants.<name>." of a tenant's key, or "" for a top-level one (or a malformed tenant name).
+std::string_view tenant_prefix(std::string_view key) {
+  if (!key.starts_with("tenants.")) return {};
+  auto dot = key.find('.', 8);
+  if (dot == std::string_view::npos || !valid_tenant_name(key.substr(8, dot - 8))) return {};
+  return key.substr(0, dot + 1);
+}
+
+// Whether `key` is a section (an object of keys) of `specs`, e.g. "twilio.account".
+bool is_section_of(const std::vector<KeySpec>& specs, std::string_view key) {
+  return std::any_of(specs.begin(), specs.end(), [&](const KeySpec& s) {
+    return s.key.size() > key.size() && s.key.starts_with(key) && s.key[key.size()] == '.';
+  });
+}
+
+void check_object(const json& patch, const std::string& prefix, std::vector<std::string>& problems);
+
+// tenants: {"<name>": {"twilio": {...}, "avaya": {...}, "numbers": [...]}, ...}
+void check_tenants_object(const json& tenants, std::vector<std::string>& problems) {
+  if (!tenants.is_object()) {
+    problems.push_back("tenants: expected an object of tenants by name, got " + quoted(tenants));
+    return;
+  }
+  for (const auto& [name, section] : tenants.items()) {
+    auto key = "tenants." + name;
+    if (!valid_tenant_name(name))
+      problems.push_back(key + ": a tenant's name is 1 to 32 of a-z, 0-9, '-' and '_', starting with a letter or digit, "
+                               "and not \"default\"");
+    else if (!section.is_object()) problems.push_back(key + ": expected an object, got " + quoted(section));
+    else check_object(section, key, problems);
+  }
+}
+
 void check_object(const json& patch, const std::string& prefix, std::vector<std::string>& problems) {
   for (const auto& [name, value] : patch.items()) {
     auto key = prefix.empty() ? name : prefix + "." + name;
-    if (const auto* spec = find_key(key)) {
-      if (auto p = check_value(*spec, value); !p.empty()) problems.push_back(p);
+    if (key == "tenants") {
+      check_tenants_object(value, problems);
       continue;
     }
-    bool is_section = std::any_of(schema().begin(), schema().end(),
-                                  [&](const KeySpec& s) { return s.key.rfind(key + ".", 0) == 0; });
+    if (const auto* spec = find_key(key)) {
+      if (auto p = check_value(key, *spec, value); !p.empty()) problems.push_back(p);
+      continue;
+    }
+    auto tenant = tenant_prefix(key);
+    bool is_section = tenant.empty() ? is_section_of(schema(), key) : is_section_of(tenant_schema(), key.substr(tenant.size()));
     if (!is_section) problems.push_back(unknown_key(key));
     else if (!value.is_object()) problems.push_back(key + ": expected an object, got " + quoted(value));
     else check_object(value, key, problems);
@@ -223,7 +277,10 @@ const std::vector<KeySpec>& schema() {
 }
 
 const KeySpec* find_key(std::string_view key) {
-  for (const auto& s : schema())
+  auto tenant = tenant_prefix(key);
+  const auto& specs = tenant.empty() ? schema() : tenant_schema();
+  key.remove_prefix(tenant.size());
+  for (const auto& s : specs)
     if (s.key == key) return &s;
   return nullptr;
 }
@@ -245,9 +302,10 @@ std::string mask(std::string_view value) {
 
 Config::Config() {
   for (const auto& s : schema()) set_dotted(tree_, s.key, s.default_value);
+  index_tenants();
 }
 
-Config::Config(nlohmann::json tree) : tree_(std::move(tree)) {}
+Config::Config(nlohmann::json tree) : tree_(std::move(tree)) { index_tenants(); }
 
 std::string Config::str(std::string_view key) const { return at_key(tree_, key, T::string).get<std::string>(); }
 bool Config::flag(std::string_view key) const { return at_key(tree_, key, T::boolean).get<bool>(); }
@@ -258,13 +316,6 @@ std::int64_t Config::integer(std::string_view key) const {
 std::string Config::avaya_base_url() const {
   auto h = str("avaya.host");
   return h.empty() ? "" : normalize_base_url(h);
-}
-
-nlohmann::json Config::masked() const {
-  auto out = tree_;
-  for (const auto& s : schema())
-    if (s.sensitivity != S::plain) set_dotted(out, s.key, mask(str(s.key)));
-  return out;
 }
 
 std::vector<std::string> check_patch(const nlohmann::json& patch) {
@@ -278,7 +329,17 @@ Result<nlohmann::json> parse_value(std::string_view key, std::string_view text) 
   const auto* spec = find_key(key);
   if (!spec) return fail(ErrorKind::config, unknown_key(key));
   json v = std::string(text);
-  if (spec->type == T::boolean) {
+  if (spec->type == T::numbers) {  // "+15550100,+15550101"
+    v = json::array();
+    for (auto rest = text; !rest.empty();) {
+      auto comma = rest.find(',');
+      auto item = rest.substr(0, comma);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (!item.empty()) v.push_back(std::string(item));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  } else if (spec->type == T::boolean) {
     if (text == "true" || text == "1" || text == "yes" || text == "on") v = true;
     else if (text == "false" || text == "0" || text == "no" || text == "off") v = false;
   } else if (spec->type == T::integer && !text.empty() &&
@@ -288,7 +349,7 @@ Result<nlohmann::json> parse_value(std::string_view key, std::string_view text) 
     } catch (const std::exception&) {
     }
   }
-  if (auto p = check_value(*spec, v); !p.empty()) return fail(ErrorKind::config, p);
+  if (auto p = check_value(std::string(key), *spec, v); !p.empty()) return fail(ErrorKind::config, p);
   return v;
 }
 

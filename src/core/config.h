@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -21,6 +22,7 @@ enum class Type {
   api_url,   // an absolute URL credentials are sent to: https, or http to loopback only
   host,      // "" or a host name / base URL credentials are sent to; a bare host gets https://
   duration,  // "500ms", "30s", "15m", "2h", "7d"
+  numbers,   // an array of E.164 numbers (a tenant's business numbers)
 };
 
 enum class Sensitivity {
@@ -41,7 +43,18 @@ struct KeySpec {
 
 // Every key, in documentation order.
 const std::vector<KeySpec>& schema();
+// The key's spec; a tenant's key (tenants.<name>.twilio.account.sid) has the spec of the key it
+// repeats (twilio.account.sid) or of tenants.<name>.numbers.
 const KeySpec* find_key(std::string_view key);
+
+// Tenants: besides the top-level twilio.* and avaya.* (the tenant "default", which serves every
+// number no other tenant claims), tenants.<name>.twilio.*, tenants.<name>.avaya.* and
+// tenants.<name>.numbers. A name is 1 to 32 of a-z, 0-9, '-' and '_', starting with a letter or
+// digit; "default" is taken.
+inline constexpr std::string_view kDefaultTenant = "default";
+bool valid_tenant_name(std::string_view name);
+// The keys of one tenant, relative to tenants.<name>: every twilio.* and avaya.* key, and numbers.
+const std::vector<KeySpec>& tenant_schema();
 // Keys serve reads once, at start (its listeners, the store, the relay's workers): a change by
 // POST /api/configs or SIGHUP is saved but takes effect at the next start.
 bool applies_at_start(std::string_view key);
@@ -51,6 +64,8 @@ bool applies_at_start(std::string_view key);
 std::string mask(std::string_view value);
 
 // A full configuration: every schema key present with a value of its type.
+struct Tenants;
+
 class Config {
  public:
   Config();  // defaults
@@ -70,12 +85,50 @@ class Config {
   // The sample's GET /api/configs shape ({"twilio":{...},"avaya":{...}}) plus our sections,
   // with masked and secret values masked.
   nlohmann::json masked() const;
-  // Same shape, nothing masked (config show --reveal).
-  nlohmann::json revealed() const { return tree_; }
+  // Same shape, nothing masked (config show --reveal). Both show each tenant complete: its
+  // twilio and avaya sections with the defaults of the keys it does not set.
+  nlohmann::json revealed() const;
+
+  // The tenants in use: "default" first (unless named tenants exist and the top-level twilio
+  // and avaya sections configure neither side, nor mock mode), then the named ones in name order.
+  const std::vector<std::string>& tenant_names() const;
+  // The configuration as tenant `name` sees it: its own twilio.* and avaya.* (the schema's
+  // defaults for what it does not set, never the default tenant's values), every other section
+  // shared. "default" is this configuration; nullptr for a tenant that does not exist.
+  const Config* tenant(std::string_view name) const;
+  // The tenant whose view this is ("default" for the top level).
+  const std::string& tenant_name() const { return name_; }
+  // The view of the tenant that serves `business_number`: the tenant listing it among its
+  // numbers, else the default tenant if it is in use, else nullptr (no tenant's number).
+  const Config* serving(std::string_view business_number) const;
+  // The tenant whose avaya.connectorId is `connector_id`, or nullptr.
+  const Config* tenant_of_connector(std::string_view connector_id) const;
+  // A named tenant's business numbers (empty for "default").
+  std::vector<std::string> numbers(std::string_view tenant) const;
+  // Whether named tenants are configured.
+  bool has_named_tenants() const { return tenant_names().size() > 1 || tenant_names().front() != kDefaultTenant; }
+  // How a user names `key` of this configuration: "tenants.<name>.<key>" in a tenant's view.
+  std::string key_name(std::string_view key) const { return prefix_ + std::string(key); }
 
  private:
+  void index_tenants();
+
   nlohmann::json tree_;
+  std::string name_{kDefaultTenant};
+  std::string prefix_;  // "" or "tenants.<name>." in a tenant's view
+  std::shared_ptr<const Tenants> tenants_;  // the views and indexes behind the tenant accessors
 };
+
+// What a whole configuration must hold beyond each key's own check (check_patch): each named
+// tenant has numbers no other tenant claims, credentials for both sides (or mock mode) and its
+// own connector id. Returns one message per problem, each naming the key; empty when fine.
+std::vector<std::string> check_tenants(const Config& config);
+
+// What Infinity (inbound) or Twilio (outbound) delivery lacks with this configuration, "" when
+// nothing: e.g. "avaya.host is not set (set it with 'infinity-sms config set avaya.host ...')".
+// Mock modes need nothing.
+std::string missing_infinity_settings(const Config& config);
+std::string missing_twilio_settings(const Config& config);
 
 // Checks a partial JSON object (same shape as the file) against the schema: unknown keys, wrong
 // types, out-of-range or malformed values. Returns one message per problem, each naming the key

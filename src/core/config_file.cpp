@@ -181,6 +181,7 @@ Result<json> ConfigFile::update(const std::function<Result<void>(json&)>& change
   if (auto r = change(*layer); !r) return std::unexpected(r.error());
   if (auto problems = check_patch(*layer); !problems.empty())
     return std::unexpected(config_error(problems.front()));
+  if (auto whole = check_whole(combine({*layer, {}, {}, {}})); !whole) return std::unexpected(whole.error());
   if (auto w = write_atomically(path_, layer->dump(2) + "\n"); !w) return std::unexpected(w.error());
   return layer;
 }
@@ -201,6 +202,14 @@ Config combine(const Layers& layers) {
   for (const auto* layer : {&layers.file, &layers.env_file, &layers.env, &layers.flags})
     if (layer->is_object()) merge_into(tree, *layer);
   return Config(std::move(tree));
+}
+
+Result<void> check_whole(const Config& config) {
+  auto problems = check_tenants(config);
+  if (problems.empty()) return {};
+  std::string all;
+  for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
+  return std::unexpected(Error{ErrorKind::invalid_input, std::move(all), 0, {}, {}, {}});
 }
 
 Source source_of(const Layers& layers, std::string_view key) {

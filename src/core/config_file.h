@@ -63,6 +63,9 @@ struct Layers {
 
 // defaults < file < env_file < env < flags.
 Config combine(const Layers& layers);
+// check_tenants(config) as one invalid_input error naming every problem; ok when there is none. Run
+// where a configuration is put in force (serve's start, SIGHUP, POST /api/configs, config set).
+Result<void> check_whole(const Config& config);
 // Which layer set the key's effective value.
 Source source_of(const Layers& layers, std::string_view key);
 

@@ -21,57 +21,54 @@ http::Timeouts timeouts_of(const config::Config& c) {
   return {std::min(t, std::chrono::milliseconds(5000)), t, t};
 }
 
-std::string missing(const config::Config& c, std::initializer_list<std::pair<const char*, const char*>> keys) {
-  for (auto [key, example] : keys)
-    if (c.str(key).empty())
-      return std::string(key) + " is not set (set it with 'infinity-sms config set " + key + " " + example + "')";
-  return "";
-}
-
 }  // namespace
 
 const char* upstream_name(store::Direction d) { return d == Direction::inbound ? "infinity" : "twilio"; }
 
 std::string blocked_reason(const config::Config& c, store::Direction d) {
-  if (d == Direction::inbound) {
-    if (c.avaya_mock()) return "";
-    return missing(c, {{"avaya.host", "https://core.<tenant>.ec.avayacloud.com"}, {"avaya.clientId", "ID"},
-                       {"avaya.clientSecret", "SECRET"}, {"avaya.connectorId", "ID"}});
-  }
-  if (c.twilio_mock()) return "";
-  if (auto m = missing(c, {{"twilio.account.sid", "AC..."}}); !m.empty()) return m;
-  bool key = !c.str("twilio.apiKey.sid").empty() && !c.str("twilio.apiKey.secret").empty();
-  if (!key && c.str("twilio.account.authToken").empty())
-    return "twilio.account.authToken is not set (set it, or twilio.apiKey.sid and twilio.apiKey.secret)";
-  return "";
+  return d == Direction::inbound ? config::missing_infinity_settings(c) : config::missing_twilio_settings(c);
+}
+
+const config::Config& tenant_view(const config::Config& c, const store::Message& m) {
+  const auto* view = c.serving(store::business_number(m.conversation));
+  return view ? *view : c;
 }
 
 std::shared_ptr<infinity::TokenProvider> Providers::token_provider(const config::Config& c, std::uint64_t generation) {
   std::lock_guard lock(tokens_mutex_);
-  if (!tokens_ || tokens_generation_ != generation) {
-    tokens_ = std::make_shared<infinity::TokenProvider>(
-        infinity::ClientCredentials{c.avaya_base_url(), c.str("avaya.clientId"), c.str("avaya.clientSecret")},
-        timeouts_of(c));
+  if (tokens_generation_ != generation) {
+    tokens_.clear();
     tokens_generation_ = generation;
   }
-  return tokens_;
+  auto& tokens = tokens_[c.tenant_name()];
+  if (!tokens)
+    tokens = std::make_shared<infinity::TokenProvider>(
+        infinity::ClientCredentials{c.avaya_base_url(), c.str("avaya.clientId"), c.str("avaya.clientSecret")},
+        timeouts_of(c));
+  return tokens;
 }
 
-void Providers::refresh(Clients& clients, const config::Config& c, std::uint64_t generation) {
-  if (clients.generation == generation) return;
-  clients.twilio = std::make_unique<twilio::Client>(
-      c.str("twilio.apiBaseUrl"),
-      twilio::Credentials{c.str("twilio.account.sid"), c.str("twilio.account.authToken"), c.str("twilio.apiKey.sid"),
-                          c.str("twilio.apiKey.secret")},
-      timeouts_of(c));
-  clients.infinity = std::make_unique<infinity::Client>(
-      infinity::SendOptions{c.avaya_base_url(), c.str("avaya.accountId"), c.str("avaya.sendMessagePath")},
-      token_provider(c, generation), timeouts_of(c));
-  clients.generation = generation;
+Providers::Clients::Tenant& Providers::clients_for(Clients& clients, const config::Config& c, std::uint64_t generation) {
+  if (clients.generation != generation) {
+    clients.tenants.clear();
+    clients.generation = generation;
+  }
+  auto& t = clients.tenants[c.tenant_name()];
+  if (!t.twilio) {
+    t.twilio = std::make_unique<twilio::Client>(
+        c.str("twilio.apiBaseUrl"),
+        twilio::Credentials{c.str("twilio.account.sid"), c.str("twilio.account.authToken"), c.str("twilio.apiKey.sid"),
+                            c.str("twilio.apiKey.secret")},
+        timeouts_of(c));
+    t.infinity = std::make_unique<infinity::Client>(
+        infinity::SendOptions{c.avaya_base_url(), c.str("avaya.accountId"), c.str("avaya.sendMessagePath")},
+        token_provider(c, generation), timeouts_of(c));
+  }
+  return t;
 }
 
-Result<std::string> Providers::send(const store::Message& m, const config::Config& c, std::uint64_t generation, Clients& clients) {
-  refresh(clients, c, generation);
+Result<std::string> Providers::send(const store::Message& m, const config::Config& c, std::uint64_t generation, Clients& all) {
+  auto& clients = clients_for(all, c, generation);
   if (m.direction == Direction::inbound) {
     if (c.avaya_mock()) {
       spdlog::info("sent to Infinity (mock): message {} {}", m.id, m.source_id);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -30,6 +31,12 @@ std::chrono::milliseconds duration_of(const config::Config& c, std::string_view 
   return parse_duration(c.str(key)).value_or(std::chrono::seconds(1));
 }
 
+// "infinity", or "infinity (tenant acme)" for a named tenant's.
+std::string upstream_label(Direction d, const config::Config& tenant) {
+  if (tenant.tenant_name() == config::kDefaultTenant) return upstream_name(d);
+  return std::string(upstream_name(d)) + " (tenant " + tenant.tenant_name() + ")";
+}
+
 }  // namespace
 
 struct Relay::Impl {
@@ -47,13 +54,29 @@ struct Relay::Impl {
     bool polling = false;               // an idle worker looks again at the next poll (see idle)
     std::deque<store::Message> claimed;  // claimed (state sending), not yet taken by a worker
     std::vector<std::thread> workers;
-    UpstreamHealth upstream;             // Infinity's for inbound, Twilio's for outbound
+    std::mutex upstreams_mutex;
+    // Each tenant's Infinity (inbound) or Twilio (outbound), by tenant name.
+    std::map<std::string, UpstreamHealth, std::less<>> upstreams;
+
+    UpstreamHealth& upstream(std::string_view tenant) {
+      std::lock_guard lock(upstreams_mutex);
+      return upstreams.try_emplace(std::string(tenant)).first->second;
+    }
+  };
+
+  // What one claim may take: the conversations of the tenants whose upstream is not failing (or
+  // is due for a probe) and whose configuration allows delivery, and at most one message of each
+  // probing tenant.
+  struct ClaimPlan {
+    store::NumberFilter filter;
+    std::size_t limit = 0;
+    std::vector<std::string> probing;
   };
 
   store::Store& store;
   config::LiveConfig& live;
-  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, false, false, false, false, {}, {}, {}},
-                   {Direction::outbound, {}, {}, false, false, false, false, false, false, {}, {}, {}}};
+  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, false, false, false, false, {}, {}, {}, {}},
+                   {Direction::outbound, {}, {}, false, false, false, false, false, false, {}, {}, {}, {}}};
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> sent[2] = {0, 0}, retries{0}, dead{0}, expired{0};
   std::atomic<std::int64_t> last_sent_ms[2] = {0, 0};
@@ -87,7 +110,7 @@ struct Relay::Impl {
   // The agent's notice for an outbound message that failed for good (compliance/notice.h), which
   // the store keeps with the failure; the inbound workers are to be told once it is stored.
   static store::NoticeFor notice(const config::Config& c) {
-    return [&c](const store::Message& failed) { return compliance::notice_for(failed, c, iso8601_now()); };
+    return [&c](const store::Message& failed) { return compliance::notice_for(failed, tenant_view(c, failed), iso8601_now()); };
   }
 
   // An agent's reply to an end user who opted out (compliance.enforceOptOut) is not sent: its
@@ -120,9 +143,10 @@ struct Relay::Impl {
     // inbound, the eventId or messageId outbound).
     log::Scope ids({{"outboxId", std::to_string(m.id)},
                     {m.direction == Direction::inbound ? "messageSid" : "eventId", m.source_id}});
+    const auto& tenant = tenant_view(c, m);
     Result<std::string> result = "";
     if (auto refused = refused_by_opt_out(m, c)) result = std::unexpected(*refused);
-    else result = providers.send(m, c, generation, clients);
+    else result = providers.send(m, tenant, generation, clients);
     if (result) {
       ++sent[d];  // counted before the store write, so whoever sees the state sees the count
       last_sent_ms[d] = unix_ms_now();
@@ -132,7 +156,7 @@ struct Relay::Impl {
                      {{"direction", store::to_string(m.direction)}})
           .observe(static_cast<double>(last_sent_ms[d] - m.created_ms) / 1000.0);
       record([&] { return store.mark_sent(m.id, *result); });
-      answered(m.direction);
+      answered(m.direction, tenant);
       log::Scope provider({{"providerId", *result}});  // the other side's id: Twilio's SID, Infinity's messageId
       spdlog::info("{} message {} ({}) delivered{}", store::to_string(m.direction), m.id, m.source_id,
                    result->empty() ? "" : " as " + *result);
@@ -147,14 +171,14 @@ struct Relay::Impl {
       if (e.provider_code == "21610") opted_out_at_twilio(m);
       record([&] { return store.mark_dead(m.id, e, notice(c)); });
       if (m.direction == Direction::outbound) notify(Direction::inbound);  // its notice, if any
-      if (!blocked) answered(m.direction);
+      if (!blocked) answered(m.direction, tenant);
       return;
     }
     ++retries;
     count(m.direction, "retry");
     auto now = unix_ms_now();
     std::optional<std::int64_t> due;
-    if (upstream_failing(e)) due = failed(m, e, now, duration_of(c, "relay.probeInterval"));
+    if (upstream_failing(e)) due = failed(m, tenant, e, now, duration_of(c, "relay.probeInterval"));
     if (!due) {
       Backoff b{duration_of(c, "relay.retryInitial"), duration_of(c, "relay.retryMax")};
       due = now + retry_delay(b, m.attempts, e, rng).count();
@@ -174,29 +198,38 @@ struct Relay::Impl {
 
   // An upstream-wide failure: returns when the message is due again if its upstream is now
   // failing (its next probe), else nullopt (the message's own backoff).
-  std::optional<std::int64_t> failed(const store::Message& m, const Error& e, std::int64_t now,
+  std::optional<std::int64_t> failed(const store::Message& m, const config::Config& tenant, const Error& e, std::int64_t now,
                                      std::chrono::milliseconds interval) {
-    auto& health = lane(m.direction).upstream;
+    auto& health = lane(m.direction).upstream(tenant.tenant_name());
     bool was_failing = health.state().failing;
     auto due = health.failed(m.id, e, now, interval);
     if (due && !was_failing)
-      spdlog::warn("upstream {} is failing ({}): one delivery is tried every {} ms (never before a Retry-After) until it answers; "
-                   "{} messages wait in the outbox",
-                   upstream_name(m.direction), e.message, interval.count(), store::to_string(m.direction));
+      spdlog::warn("upstream {} is failing ({}): one delivery is tried every {} ms (never before a Retry-After) until it "
+                   "answers; its {} messages wait in the outbox",
+                   upstream_label(m.direction, tenant), e.message, interval.count(), store::to_string(m.direction));
     return due;
+  }
+
+  // The conversations of `tenant`: those of its numbers, or for the default tenant every other.
+  static store::NumberFilter conversations_of(const config::Config& tenant, const config::Config& all) {
+    if (tenant.tenant_name() != config::kDefaultTenant) return {store::NumberFilter::Mode::only, all.numbers(tenant.tenant_name())};
+    store::NumberFilter f{store::NumberFilter::Mode::except, {}};
+    for (const auto& name : all.tenant_names())
+      for (auto& n : all.numbers(name)) f.numbers.push_back(std::move(n));
+    return f;
   }
 
   // The upstream answered: if that ends a failing period, every waiting conversation head is
   // due now (also those that failed with a backoff of their own: the first of the failing
   // period's failures, or those of a process killed during it), and the lane's workers claim at once.
-  void answered(Direction d) {
+  void answered(Direction d, const config::Config& tenant) {
     auto& l = lane(d);
     auto now = unix_ms_now();
-    auto down = l.upstream.answered(now);
+    auto down = l.upstream(tenant.tenant_name()).answered(now);
     if (!down) return;
-    spdlog::info("upstream {} answers again after {} ms of failures: the waiting {} messages go out now", upstream_name(d),
+    spdlog::info("upstream {} answers again after {} ms of failures: its waiting {} messages go out now", upstream_label(d, tenant),
                  down->count(), store::to_string(d));
-    if (auto r = store.make_due(d, now); !r) spdlog::error("{}", r.error().message);
+    if (auto r = store.make_due(d, now, conversations_of(tenant, *live.get())); !r) spdlog::error("{}", r.error().message);
     {
       std::lock_guard lock(l.mutex);
       l.pending = true;
@@ -240,6 +273,59 @@ struct Relay::Impl {
     }
   }
 
+  ClaimPlan plan_claim(Lane& l, const config::Config& c, std::int64_t now) {
+    ClaimPlan plan;
+    auto normal = static_cast<std::size_t>(c.integer("relay.concurrency"));
+    auto interval = duration_of(c, "relay.probeInterval");
+    std::vector<std::string> open;
+    bool default_open = false, all_open = true;
+    for (const auto& name : c.tenant_names()) {
+      const auto& view = *c.tenant(name);
+      auto& health = l.upstream(name);
+      bool probing = health.state().failing;
+      if (!relay::blocked_reason(view, l.direction).empty() || health.claim_limit(now, normal, interval) == 0) {
+        all_open = false;
+        continue;
+      }
+      if (probing) plan.probing.push_back(name);
+      if (name == config::kDefaultTenant) default_open = true;
+      else open.push_back(name);
+    }
+    if (!default_open && open.empty()) return plan;
+    plan.limit = normal;
+    if (all_open && default_open) return plan;
+    if (default_open) {  // every conversation but those of the closed named tenants
+      plan.filter.mode = store::NumberFilter::Mode::except;
+      for (const auto& name : c.tenant_names())
+        if (name != config::kDefaultTenant && std::find(open.begin(), open.end(), name) == open.end())
+          for (auto& n : c.numbers(name)) plan.filter.numbers.push_back(std::move(n));
+    } else {  // the default tenant is closed (or not in use): only the open named tenants' conversations
+      plan.filter.mode = store::NumberFilter::Mode::only;
+      for (const auto& name : open)
+        for (auto& n : c.numbers(name)) plan.filter.numbers.push_back(std::move(n));
+    }
+    return plan;
+  }
+
+  // A failing upstream gets one delivery (the probe) per interval: of a claim, the first message
+  // of each probing tenant is kept, the rest go back to the queue.
+  void keep_one_probe_each(std::vector<store::Message>& claimed, const std::vector<std::string>& probing, const config::Config& c) {
+    std::vector<store::Message> kept;
+    std::vector<std::int64_t> back;
+    std::vector<std::string> probed;
+    for (auto& m : claimed) {
+      const auto& tenant = tenant_view(c, m).tenant_name();
+      if (std::find(probing.begin(), probing.end(), tenant) == probing.end()) kept.push_back(std::move(m));
+      else if (std::find(probed.begin(), probed.end(), tenant) != probed.end()) back.push_back(m.id);
+      else {
+        probed.push_back(tenant);  // this tenant's probe
+        kept.push_back(std::move(m));
+      }
+    }
+    claimed = std::move(kept);
+    if (!back.empty()) record([&] { return store.release(back); });
+  }
+
   // The next message for a worker: one already claimed for the lane, else a fresh claim of up to
   // relay.concurrency conversation heads (one query for several workers), the rest left for the
   // lane's other workers. Claimed messages are heads of distinct conversations, so they may be
@@ -261,11 +347,10 @@ struct Relay::Impl {
     }
     std::optional<Result<std::vector<store::Message>>> r;
     auto now = unix_ms_now();
-    bool blocked = !relay::blocked_reason(c, l.direction).empty();
-    auto limit = blocked ? 0 : l.upstream.claim_limit(now, static_cast<std::size_t>(c.integer("relay.concurrency")),
-                                                      duration_of(c, "relay.probeInterval"));
-    blocked = limit == 0;
-    if (!blocked) r = store.claim_due(l.direction, now, limit);
+    auto plan = plan_claim(l, c, now);
+    bool blocked = plan.limit == 0;
+    if (!blocked) r = store.claim_due(l.direction, now, plan.limit, plan.filter);
+    if (r && *r && !plan.probing.empty()) keep_one_probe_each(**r, plan.probing, c);
     std::lock_guard lock(l.mutex);
     l.claiming = false;
     l.blocked = blocked;
@@ -336,7 +421,7 @@ Result<void> Relay::start() {
   // What waits for a retry is tried at once: the upstream's state is not known yet, and a
   // restart during an outage must not leave a conversation behind its head's long backoff.
   for (auto d : {Direction::inbound, Direction::outbound}) {
-    auto due = impl_->store.make_due(d, unix_ms_now());
+    auto due = impl_->store.make_due(d, unix_ms_now(), {});
     if (!due) return std::unexpected(due.error());
     if (*due > 0) spdlog::info("{} {} message(s) waiting for a retry are due now", *due, store::to_string(d));
   }
@@ -382,13 +467,33 @@ Stats Relay::stats() const {
 }
 
 std::string Relay::blocked_reason(store::Direction direction) const {
-  return relay::blocked_reason(*impl_->live.get(), direction);
+  auto c = impl_->live.get();
+  for (const auto& name : c->tenant_names())
+    if (auto why = relay::blocked_reason(*c->tenant(name), direction); !why.empty()) return why;
+  return "";
 }
 
-UpstreamState Relay::upstream(store::Direction direction) const { return impl_->lane(direction).upstream.state(); }
+UpstreamState Relay::upstream(store::Direction direction) const {
+  auto c = impl_->live.get();
+  for (const auto& name : c->tenant_names())
+    if (auto s = impl_->lane(direction).upstream(name).state(); s.failing) return s;
+  return {};
+}
 
 Result<std::optional<std::chrono::system_clock::time_point>> Relay::check_infinity_token() {
-  return impl_->providers.check_infinity_token(*impl_->live.get(), impl_->live.generation());
+  auto c = impl_->live.get();
+  std::optional<std::chrono::system_clock::time_point> soonest;
+  for (const auto& name : c->tenant_names()) {
+    auto t = impl_->providers.check_infinity_token(*c->tenant(name), impl_->live.generation());
+    if (!t && name != config::kDefaultTenant) {
+      auto e = t.error();
+      e.message = "tenant " + name + ": " + e.message;
+      return std::unexpected(e);
+    }
+    if (!t) return t;
+    if (*t && (!soonest || **t < *soonest)) soonest = *t;
+  }
+  return soonest;
 }
 
 }  // namespace sms::relay

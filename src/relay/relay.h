@@ -38,12 +38,14 @@ class Relay {
   void stop();
 
   Stats stats() const;
-  // Why messages are not flowing, per direction ("" when fine): e.g. "avaya.host is not set".
+  // Why messages are not flowing, per direction ("" when fine): e.g. "avaya.host is not set",
+  // for the first tenant that lacks something.
   std::string blocked_reason(store::Direction direction) const;
-  // The state of the upstream a direction delivers to: Infinity (inbound) or Twilio (outbound).
+  // The state of the upstream a direction delivers to: Infinity (inbound) or Twilio (outbound);
+  // with tenants, the first failing tenant's, else healthy.
   UpstreamState upstream(store::Direction direction) const;
-  // Obtains an Infinity token now (cached while valid) and returns when it expires; nullopt in
-  // Infinity mock mode (no token needed).
+  // Obtains every tenant's Infinity token now (cached while valid) and returns when the first
+  // expires; nullopt when every tenant is in Infinity mock mode (no token needed).
   Result<std::optional<std::chrono::system_clock::time_point>> check_infinity_token();
 
  private:

@@ -30,6 +30,9 @@ Result<Applied> reload(AppState& state) {
     env_file_layer = std::move(*l);
   }
   std::lock_guard lock(state.config_mutex);
+  if (auto whole = config::check_whole(config::combine({*file_layer, env_file_layer, state.loaded.layers.env, state.loaded.layers.flags}));
+      !whole)
+    return std::unexpected(whole.error());
   state.loaded.layers.file = std::move(*file_layer);
   state.loaded.layers.env_file = std::move(env_file_layer);
   auto applied = apply_layers(state);

@@ -23,16 +23,23 @@ nlohmann::json::json_pointer pointer(std::string_view dotted) {
 }
 
 // A client that GETs the masked configuration and POSTs it back must not store the masks as
-// values: a masked value equal to the mask of the current one means "unchanged".
+// values: a masked value equal to the mask of the current one means "unchanged". Each tenant's
+// secrets are compared with that tenant's.
 void drop_masked_echoes(nlohmann::json& patch, const config::Config& current) {
-  for (const auto& spec : config::schema()) {
-    if (spec.sensitivity == config::Sensitivity::plain) continue;
-    auto at = pointer(spec.key);
-    if (!patch.contains(at) || !patch[at].is_string()) continue;
-    auto now = current.str(spec.key);
-    if (!now.empty() && patch[at].get<std::string>() == config::mask(now))
-      patch[at.parent_pointer()].erase(at.back());
-  }
+  auto drop = [&](const std::string& prefix, const config::Config& view, const std::vector<config::KeySpec>& specs) {
+    for (const auto& spec : specs) {
+      if (spec.sensitivity == config::Sensitivity::plain) continue;
+      auto at = pointer(prefix + std::string(spec.key));
+      if (!patch.contains(at) || !patch[at].is_string()) continue;
+      auto now = view.str(spec.key);
+      if (!now.empty() && patch[at].get<std::string>() == config::mask(now)) patch[at.parent_pointer()].erase(at.back());
+    }
+  };
+  drop("", current, config::schema());
+  if (!patch.contains("tenants") || !patch["tenants"].is_object()) return;
+  for (const auto& [name, section] : patch["tenants"].items())
+    if (const auto* view = current.tenant(name); view && name != config::kDefaultTenant)
+      drop("tenants." + name + ".", *view, config::tenant_schema());
 }
 
 Response update(AppState& state, const Request& request) {
@@ -51,6 +58,8 @@ Response update(AppState& state, const Request& request) {
     changed = config::merge_into(file_layer, patch);
     return {};
   });
+  if (!written && written.error().kind == ErrorKind::invalid_input)  // the whole configuration's checks (tenants)
+    return error_response(400, "invalid_config", written.error().message);
   if (!written) {
     spdlog::error("config update failed: {}", written.error().message);
     return error_response(500, "config_not_saved", written.error().message);

@@ -117,6 +117,7 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  if (auto whole = config::check_whole(loaded.effective); !whole) return std::unexpected(whole.error());
   if (auto r = ensure_admin_token(loaded); !r) return std::unexpected(r.error());
   const auto dir = data_dir(loaded.effective, env);
   auto store = store::open_for_serve(loaded.effective, dir);

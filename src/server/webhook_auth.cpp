@@ -67,9 +67,9 @@ std::optional<Response> check_twilio_signature(const Request& request, const for
   auto token = config.str("twilio.account.authToken");
   if (twilio_webhooks_unverifiable(config))
     return refuse("twilio", 401, "signature_unverifiable",
-                          "twilio.account.authToken is not set, so X-Twilio-Signature cannot be "
-                          "verified; set it with 'infinity-sms config set twilio.account.authToken "
-                          "TOKEN' (or twilio.validateSignature false to accept unsigned webhooks)");
+                          config.key_name("twilio.account.authToken") + " is not set, so X-Twilio-Signature cannot be "
+                          "verified; set it with 'infinity-sms config set " + config.key_name("twilio.account.authToken") +
+                          " TOKEN' (or " + config.key_name("twilio.validateSignature") + " false to accept unsigned webhooks)");
   auto signature = request.header("X-Twilio-Signature");
   if (signature.empty())
     return refuse("twilio", 401, "signature_missing", "X-Twilio-Signature header is missing");
@@ -88,9 +88,9 @@ std::optional<Response> check_infinity_signature(const Request& request,
   auto secret = config.str("avaya.webhookSecret");
   if (infinity_webhooks_unverifiable(config))
     return refuse("infinity", 401, "signature_unverifiable",
-                          "avaya.webhookSecret is not set, so x-avaya-event-signature cannot be "
-                          "verified; set it to the connector's Webhook Secret (or "
-                          "avaya.allowUnsignedWebhooks true to accept unsigned webhooks)");
+                          config.key_name("avaya.webhookSecret") + " is not set, so x-avaya-event-signature cannot be "
+                          "verified; set it to the connector's Webhook Secret (or " +
+                          config.key_name("avaya.allowUnsignedWebhooks") + " true to accept unsigned webhooks)");
   if (accepts_unsigned_infinity(config)) return std::nullopt;
   switch (infinity::check_signature({secret, config.str("avaya.previousWebhookSecret")},
                                     request.header("x-avaya-event-signature"), request.body)) {
@@ -103,19 +103,24 @@ std::optional<Response> check_infinity_signature(const Request& request,
     case infinity::SignatureCheck::mismatch: break;
   }
   return refuse("infinity", 403, "signature_mismatch",
-                        "x-avaya-event-signature does not match avaya.webhookSecret");
+                        "x-avaya-event-signature does not match " + config.key_name("avaya.webhookSecret"));
 }
 
 std::vector<std::string> unsigned_webhook_warnings(const config::Config& config) {
   std::vector<std::string> w;
-  if (!config.flag("twilio.validateSignature"))
-    w.push_back("twilio.validateSignature is false: Twilio webhooks are accepted without a signature");
-  else if (accepts_unsigned_twilio(config))
-    w.push_back("Twilio mock mode without twilio.account.authToken: unsigned Twilio webhooks are accepted");
-  if (accepts_unsigned_infinity(config))
-    w.push_back(config.flag("avaya.allowUnsignedWebhooks")
-                    ? "avaya.allowUnsignedWebhooks is true: Infinity webhooks are accepted without a signature"
-                    : "Infinity mock mode without avaya.webhookSecret: unsigned Infinity webhooks are accepted");
+  for (const auto& name : config.tenant_names()) {
+    const auto& c = *config.tenant(name);
+    if (!c.flag("twilio.validateSignature"))
+      w.push_back(c.key_name("twilio.validateSignature") + " is false: Twilio webhooks are accepted without a signature");
+    else if (accepts_unsigned_twilio(c))
+      w.push_back("Twilio mock mode without " + c.key_name("twilio.account.authToken") +
+                  ": unsigned Twilio webhooks are accepted");
+    if (accepts_unsigned_infinity(c))
+      w.push_back(c.flag("avaya.allowUnsignedWebhooks")
+                      ? c.key_name("avaya.allowUnsignedWebhooks") + " is true: Infinity webhooks are accepted without a signature"
+                      : "Infinity mock mode without " + c.key_name("avaya.webhookSecret") +
+                            ": unsigned Infinity webhooks are accepted");
+  }
   return w;
 }
 

@@ -23,7 +23,7 @@ std::optional<Response> check_twilio_signature(const Request& request, const for
 std::optional<Response> check_infinity_signature(const Request& request,
                                                  const config::Config& config);
 
-// Start-up and readiness warnings about unsigned webhooks being accepted.
+// Start-up and readiness warnings about unsigned webhooks being accepted, for every tenant.
 std::vector<std::string> unsigned_webhook_warnings(const config::Config& config);
 
 // True when no secret is configured to verify the provider's webhooks and unsigned ones are not

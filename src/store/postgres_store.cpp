@@ -41,6 +41,29 @@ using postgres::Transaction;
   " logged AS (INSERT INTO attempts(message_id, at_ms, outcome, detail) SELECT id, $4, 'expired', "          \
   "'older than the age limit' FROM e) "
 
+// Whether a message's conversation is one a NumberFilter admits: mode (all, only, except) and
+// business numbers (a text[] literal) in the parameters named.
+#define ADMITTED_BY(mode, numbers) \
+  "(" mode " = 'all' OR (split_part(conversation, '|', 2) = ANY(" numbers "::text[])) = (" mode " = 'only'))"
+
+std::string mode_of(const NumberFilter& f) {
+  return f.mode == NumberFilter::Mode::all ? "all" : f.mode == NumberFilter::Mode::only ? "only" : "except";
+}
+
+// A text[] literal: E.164 numbers need no quoting, but anything else is quoted all the same.
+std::string array_of(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    out += out.size() > 1 ? ",\"" : "\"";
+    for (char c : item) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 Message read_message(const Rows& r, int row) {
   Message m;
   m.id = r.integer(row, 0);
@@ -116,20 +139,21 @@ class PostgresStore final : public Store {
     });
   }
 
-  Result<std::vector<Message>> claim_due(Direction d, std::int64_t now_ms, std::size_t limit) override {
+  Result<std::vector<Message>> claim_due(Direction d, std::int64_t now_ms, std::size_t limit, const NumberFilter& filter) override {
     return run([&](Connection& c) {
       // A head is claimable when queued and due, or when its lease ran out (the instance holding
       // it is gone): the earliest due of each, read from their indexes. FOR UPDATE re-checks that
       // condition on rows another instance changed since this statement's snapshot, and SKIP
       // LOCKED passes over rows another instance is claiming right now, reading on.
       auto r = c.exec("WITH queued AS (SELECT id FROM messages WHERE direction = $1 AND head AND state = 'queued' AND"
-                      "  next_attempt_ms <= $2 ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED),"
+                      "  next_attempt_ms <= $2 AND " ADMITTED_BY("$5", "$6") " ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED),"
                       " lapsed AS (SELECT id FROM messages WHERE direction = $1 AND head AND state = 'sending' AND"
-                      "  lease_until_ms <= $2 ORDER BY lease_until_ms LIMIT $3 FOR UPDATE SKIP LOCKED),"
+                      "  lease_until_ms <= $2 AND " ADMITTED_BY("$5", "$6") " ORDER BY lease_until_ms LIMIT $3 FOR UPDATE SKIP LOCKED),"
                       " claimable AS (SELECT id AS claimed_id FROM (SELECT id FROM queued UNION ALL SELECT id FROM lapsed) u ORDER BY id LIMIT $3)"
                       " UPDATE messages SET state = 'sending', updated_ms = $2, lease_until_ms = $4 FROM claimable"
                       " WHERE messages.id = claimable.claimed_id RETURNING " COLUMNS,
-                      {to_string(d), str(now_ms), str(static_cast<std::int64_t>(limit)), str(now_ms + lease_ms_)});
+                      {to_string(d), str(now_ms), str(static_cast<std::int64_t>(limit)), str(now_ms + lease_ms_),
+                       mode_of(filter), array_of(filter.numbers)});
       auto out = read_messages(r);
       std::sort(out.begin(), out.end(), [](const Message& a, const Message& b) { return a.id < b.id; });
       return out;
@@ -207,12 +231,12 @@ class PostgresStore final : public Store {
     });
   }
 
-  Result<int> make_due(Direction d, std::int64_t now_ms) override {
+  Result<int> make_due(Direction d, std::int64_t now_ms, const NumberFilter& filter) override {
     // Only heads are ever retried, so only theirs can wait (messages_due serves the search).
     return run([&](Connection& c) {
       auto r = c.exec("UPDATE messages SET next_attempt_ms = $2 WHERE direction = $1 AND head AND state = 'queued' AND "
-                      "next_attempt_ms > $2",
-                      {to_string(d), str(now_ms)});
+                      "next_attempt_ms > $2 AND " ADMITTED_BY("$3", "$4"),
+                      {to_string(d), str(now_ms), mode_of(filter), array_of(filter.numbers)});
       return static_cast<int>(r.affected());
     });
   }

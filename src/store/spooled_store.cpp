@@ -130,8 +130,8 @@ class SpooledStore final : public Store {
     }
   }
 
-  Result<std::vector<Message>> claim_due(Direction d, std::int64_t now_ms, std::size_t limit) override {
-    return shared_->claim_due(d, now_ms, limit);
+  Result<std::vector<Message>> claim_due(Direction d, std::int64_t now_ms, std::size_t limit, const NumberFilter& f) override {
+    return shared_->claim_due(d, now_ms, limit, f);
   }
   Result<void> mark_sent(std::int64_t id, const std::string& provider_id) override { return shared_->mark_sent(id, provider_id); }
   Result<void> mark_retry(std::int64_t id, std::int64_t next_ms, const Error& e) override { return shared_->mark_retry(id, next_ms, e); }
@@ -141,7 +141,7 @@ class SpooledStore final : public Store {
   Result<bool> record_status(const std::string& id, State s, const std::string& code, const NoticeFor& n) override {
     return shared_->record_status(id, s, code, n);
   }
-  Result<int> make_due(Direction d, std::int64_t now_ms) override { return shared_->make_due(d, now_ms); }
+  Result<int> make_due(Direction d, std::int64_t now_ms, const NumberFilter& f) override { return shared_->make_due(d, now_ms, f); }
   Result<int> requeue_in_flight() override { return shared_->requeue_in_flight(); }
   Result<std::vector<Message>> list(std::optional<State> s, std::size_t limit) override { return shared_->list(s, limit); }
   Result<std::optional<Message>> get(std::int64_t id) override { return shared_->get(id); }

@@ -37,10 +37,11 @@ void ConversationHeads::added(Direction d, const std::string& conversation, std:
   if (known_) heads_[lane(d)].try_emplace(conversation, Head{id, false, now_ms});
 }
 
-std::vector<std::int64_t> ConversationHeads::due(Direction d, std::int64_t now_ms, std::size_t limit) const {
+std::vector<std::int64_t> ConversationHeads::due(Direction d, std::int64_t now_ms, std::size_t limit,
+                                                 const NumberFilter& filter) const {
   std::vector<std::int64_t> out;
   for (const auto& [conversation, head] : heads_[lane(d)])
-    if (!head.sending && head.due_ms <= now_ms) out.push_back(head.id);
+    if (!head.sending && head.due_ms <= now_ms && filter.admits(conversation)) out.push_back(head.id);
   std::sort(out.begin(), out.end());
   out.resize(std::min(out.size(), limit));
   return out;

@@ -30,8 +30,9 @@ class ConversationHeads {
   void refresh();
   // A message just inserted: its conversation's head if the conversation had none.
   void added(Direction d, const std::string& conversation, std::int64_t id, std::int64_t now_ms);
-  // The ids of the heads that are queued and due at `now_ms`, oldest first, at most `limit`.
-  std::vector<std::int64_t> due(Direction d, std::int64_t now_ms, std::size_t limit) const;
+  // The ids of the heads that are queued and due at `now_ms` in conversations `filter` admits,
+  // oldest first, at most `limit`.
+  std::vector<std::int64_t> due(Direction d, std::int64_t now_ms, std::size_t limit, const NumberFilter& filter) const;
   void claimed(Direction d, const std::string& conversation);
   // After a change to a message whose direction and conversation are columns 0 and 1 of `row`,
   // that conversation's head as the database now has it.

@@ -63,7 +63,7 @@ class SqliteStore final : public Store, sqlite::Connections {
     return result;
   }
 
-  Result<std::vector<Message>> claim_due(Direction d, std::int64_t now_ms, std::size_t limit) override {
+  Result<std::vector<Message>> claim_due(Direction d, std::int64_t now_ms, std::size_t limit, const NumberFilter& filter) override {
     // A claim joins the group commit like an outcome: in a transaction of its own it cost a
     // commit and its own WAL pages each time, and took the connection from the batches of
     // webhooks waiting to be acknowledged.
@@ -72,7 +72,7 @@ class SqliteStore final : public Store, sqlite::Connections {
       // The head of each conversation (its oldest unfinished message) is claimable when queued and
       // due: picked from the heads kept in memory, oldest first.
       heads_.refresh();
-      auto due = heads_.due(d, now_ms, limit);
+      auto due = heads_.due(d, now_ms, limit, filter);
       auto& mark = cached("UPDATE messages SET state = 'sending', updated_ms = ?2 WHERE id = ?1");
       for (auto id : due) {
         out.push_back(load(id));
@@ -171,11 +171,13 @@ class SqliteStore final : public Store, sqlite::Connections {
     });
   }
 
-  Result<int> make_due(Direction d, std::int64_t now_ms) override {
+  Result<int> make_due(Direction d, std::int64_t now_ms, const NumberFilter& filter) override {
     return run([&] {
       Transaction tx(*this, Durability::process_crash);
-      auto& s = cached("UPDATE messages SET next_attempt_ms = ?2 WHERE direction = ?1 AND state = 'queued' AND next_attempt_ms > ?2");
-      s.bind(1, to_string(d)).bind(2, now_ms).step();
+      // ?3: 0 every conversation, 1 only the business numbers of ?4 (a JSON array), 2 all but those.
+      auto& s = cached("UPDATE messages SET next_attempt_ms = ?2 WHERE direction = ?1 AND state = 'queued' AND next_attempt_ms > ?2"
+                       " AND (?3 = 0 OR (substr(conversation, instr(conversation, '|') + 1) IN (SELECT value FROM json_each(?4))) = (?3 = 1))");
+      s.bind(1, to_string(d)).bind(2, now_ms).bind(3, static_cast<std::int64_t>(filter.mode)).bind(4, nlohmann::json(filter.numbers).dump()).step();
       s.reset();
       int n = sqlite3_changes(db_);
       tx.commit();

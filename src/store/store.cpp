@@ -1,6 +1,8 @@
 // The names of the outbox's directions and message states, and parsing them.
 #include "store/store.h"
 
+#include <algorithm>
+
 namespace sms::store {
 
 const char* to_string(Direction d) { return d == Direction::inbound ? "inbound" : "outbound"; }
@@ -9,6 +11,17 @@ std::optional<Direction> parse_direction(std::string_view s) {
   if (s == "inbound") return Direction::inbound;
   if (s == "outbound") return Direction::outbound;
   return std::nullopt;
+}
+
+std::string_view business_number(std::string_view conversation) {
+  auto bar = conversation.find('|');
+  return bar == std::string_view::npos ? std::string_view() : conversation.substr(bar + 1);
+}
+
+bool NumberFilter::admits(std::string_view conversation) const {
+  if (mode == Mode::all) return true;
+  bool listed = std::find(numbers.begin(), numbers.end(), business_number(conversation)) != numbers.end();
+  return listed == (mode == Mode::only);
 }
 
 namespace {

@@ -84,6 +84,18 @@ struct OptOut {
   std::string keyword;  // what the end user sent (STOP, UNSUBSCRIBE...), "" when none
 };
 
+// Which conversations a claim or make_due concerns, by business number (the part of the
+// conversation key after '|'): every one, only those of `numbers`, or all but those. The relay
+// keeps one tenant's failing upstream from holding up the others' messages with it.
+struct NumberFilter {
+  enum class Mode { all, only, except } mode = Mode::all;
+  std::vector<std::string> numbers;
+  bool admits(std::string_view conversation) const;
+};
+
+// The business number of a conversation key ("<end user>|<business number>").
+std::string_view business_number(std::string_view conversation);
+
 struct Purged {
   std::int64_t messages = 0, keys = 0;
 };
@@ -105,8 +117,9 @@ class Store {
   // next_attempt_ms <= now_ms, and no earlier message of the same conversation and direction
   // still queued or sending (per-conversation FIFO). Oldest first. Never two of one
   // conversation in one batch.
-  virtual Result<std::vector<Message>> claim_due(Direction direction, std::int64_t now_ms,
-                                                 std::size_t limit) = 0;
+  // Only conversations `filter` admits are claimed.
+  virtual Result<std::vector<Message>> claim_due(Direction direction, std::int64_t now_ms, std::size_t limit,
+                                                 const NumberFilter& filter) = 0;
 
   // Outcomes of a delivery attempt; each records an Attempt and bumps `attempts`.
   virtual Result<void> mark_sent(std::int64_t id, const std::string& provider_id) = 0;
@@ -131,8 +144,9 @@ class Store {
                                      const std::string& error_code, const NoticeFor& notice) = 0;
 
   // Queued messages of `direction` waiting for a retry later than `now_ms` become due at
-  // `now_ms` (their upstream answered again, or serve starts). Returns how many.
-  virtual Result<int> make_due(Direction direction, std::int64_t now_ms) = 0;
+  // `now_ms` (their upstream answered again, or serve starts), in the conversations `filter`
+  // admits. Returns how many.
+  virtual Result<int> make_due(Direction direction, std::int64_t now_ms, const NumberFilter& filter) = 0;
 
   // At start-up: messages left sending by a crash go back to queued (on a shared store, only
   // those whose lease ran out). Returns how many.

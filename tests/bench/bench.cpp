@@ -197,7 +197,7 @@ std::string claim_ms(sms::store::Store& store) {
   std::vector<double> ms;
   for (int i = 0; i < 21; ++i) {
     auto t0 = clock_type::now();
-    auto claimed = store.claim_due(sms::store::Direction::inbound, sms::unix_ms_now() + 3'600'000, 8);
+    auto claimed = store.claim_due(sms::store::Direction::inbound, sms::unix_ms_now() + 3'600'000, 8, {});
     ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
     if (!claimed) return claimed.error().message;
     if (claimed->size() != 8) return fmt::format("{} heads claimed, not 8", claimed->size());

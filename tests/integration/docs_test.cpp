@@ -174,3 +174,16 @@ TEST_CASE("every link between the Markdown files reaches an existing file and he
   }
   CHECK(checked > 20);  // the pattern still finds the links
 }
+
+TEST_CASE("the example configurations pass every check serve makes at start", "[docs]") {
+  for (const char* file : {"packaging/config.example.json", "packaging/config.tenants.example.json"}) {
+    INFO(file);
+    auto layer = nlohmann::json::parse(slurp(file));
+    CHECK(sms::config::check_patch(layer).empty());
+    auto tree = sms::config::Config().tree();
+    sms::config::merge_into(tree, layer);
+    sms::config::Config c(tree);
+    CHECK(sms::config::check_tenants(c).empty());
+    if (layer.contains("tenants")) CHECK(c.tenant_names().size() == 1 + layer["tenants"].size());
+  }
+}

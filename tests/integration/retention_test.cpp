@@ -27,7 +27,7 @@ void fill(Serve& s, int old, int fresh) {
     auto store = s.store();
     auto add_sent = [&](const std::string& key) {
       REQUIRE(*store->enqueue(key, {message(key)}) == Enqueued::stored);
-      auto claimed = store->claim_due(Direction::inbound, sms::unix_ms_now(), 1);
+      auto claimed = store->claim_due(Direction::inbound, sms::unix_ms_now(), 1, {});
       REQUIRE(claimed->size() == 1);
       REQUIRE(store->mark_sent(claimed->at(0).id, "id-" + key));
     };

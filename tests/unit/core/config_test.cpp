@@ -241,3 +241,146 @@ TEST_CASE("updates are atomic, 0600, hold only the file layer, and lose nothing 
   for (auto& e : std::filesystem::directory_iterator(dir.file("sub"))) entries += e.path().filename().string()[0] == '.';
   CHECK(entries == 0);  // no temp files left behind
 }
+
+namespace {
+
+// A configuration with the default tenant in mock mode and two named tenants, `patch` over it.
+config::Config with_tenants(const json& patch = json::object()) {
+  json tree = config::Config().tree();
+  config::merge_into(tree, {{"twilio", {{"isMockMode", true}}}, {"avaya", {{"isMockMode", true}, {"connectorId", "conn-default"}}}});
+  auto tenant = [](const std::string& sid, const std::string& connector, json numbers) {
+    return json{{"twilio", {{"account", {{"sid", sid}, {"authToken", "token-of-" + sid}}}}},
+                {"avaya",
+                 {{"host", "core.x.ec.avayacloud.com"},
+                  {"clientId", "id-" + connector},
+                  {"clientSecret", "secret-of-" + connector},
+                  {"connectorId", connector},
+                  {"webhookSecret", "whsec-" + connector}}},
+                {"numbers", numbers}};
+  };
+  tree["tenants"] = {{"acme", tenant("AC01", "conn-acme", {"+15550100", "+15550101"})},
+                     {"bravo", tenant("AC02", "conn-bravo", {"+15550200"})}};
+  config::merge_into(tree, patch);
+  return config::Config(tree);
+}
+
+}  // namespace
+
+TEST_CASE("tenant keys are checked like the keys they repeat, and tenants' names and numbers are checked") {
+  CHECK(config::check_patch({{"tenants", {{"acme", {{"twilio", {{"account", {{"sid", "AC1"}}}}}, {"numbers", {"+15550100"}}}}}}}).empty());
+  auto first = [](const json& patch) {
+    auto p = config::check_patch(patch);
+    return p.empty() ? std::string() : p.front();
+  };
+  CHECK(first({{"tenants", {{"Acme", json::object()}}}}).find("tenants.Acme: a tenant's name is 1 to 32") == 0);
+  CHECK(first({{"tenants", {{"default", json::object()}}}}).find("tenants.default: a tenant's name") == 0);
+  CHECK(first({{"tenants", {{"acme", {{"server", {{"port", 1}}}}}}}}) == "tenants.acme.server: unknown key");
+  CHECK(first({{"tenants", {{"acme", {{"twilio", {{"acount", {{"sid", "AC1"}}}}}}}}}}).find("tenants.acme.twilio.acount") == 0);
+  CHECK(first({{"tenants", {{"acme", {{"twilio", {{"isMockMode", "yes"}}}}}}}}) == "tenants.acme.twilio.isMockMode: expected true or false, got \"yes\"");
+  CHECK(first({{"tenants", {{"acme", {{"avaya", {{"host", "http://example.com"}}}}}}}}).find("tenants.acme.avaya.host: credentials are sent there") == 0);
+  CHECK(first({{"tenants", {{"acme", {{"numbers", "+15550100"}}}}}}).find("tenants.acme.numbers: expected an array") == 0);
+  CHECK(first({{"tenants", {{"acme", {{"numbers", {"5550100"}}}}}}}) == "tenants.acme.numbers: \"5550100\" is not an E.164 number (+ and 2 to 15 digits)");
+  CHECK(first({{"tenants", {{"acme", {{"numbers", {"+15550100", "+15550100"}}}}}}}) == "tenants.acme.numbers: +15550100 is listed twice");
+  CHECK(first({{"tenants", {"acme"}}}).find("tenants: expected an object") == 0);
+  // The secrets of a tenant are never echoed either.
+  CHECK(first({{"tenants", {{"acme", {{"twilio", {{"account", {{"authToken", 12345}}}}}}}}}}) ==
+        "tenants.acme.twilio.account.authToken: expected a string, got a number");
+
+  auto numbers = config::parse_value("tenants.acme.numbers", "+15550100, +15550101");
+  REQUIRE(numbers);
+  CHECK(*numbers == json({"+15550100", "+15550101"}));
+  CHECK_FALSE(config::parse_value("tenants.acme.numbers", "+15550100,555"));
+  CHECK(config::parse_value("tenants.acme.twilio.account.sid", "AC9"));
+  CHECK(config::parse_value("tenants.acme.twilio.account.sid", "AC9").value() == "AC9");
+  CHECK_FALSE(config::parse_value("tenants.ACME.twilio.account.sid", "AC9"));
+}
+
+TEST_CASE("each tenant sees its own accounts and the shared sections, and routing finds it by number and connector") {
+  auto c = with_tenants({{"relay", {{"concurrency", 3}}}});
+  CHECK(c.tenant_names() == std::vector<std::string>{"default", "acme", "bravo"});
+  const auto* acme = c.tenant("acme");
+  REQUIRE(acme);
+  CHECK(acme->tenant_name() == "acme");
+  CHECK(acme->str("twilio.account.sid") == "AC01");
+  CHECK_FALSE(acme->twilio_mock());  // its own sections: not the default tenant's mock mode
+  CHECK(acme->str("twilio.apiBaseUrl") == "https://api.twilio.com");  // the schema's default
+  CHECK(acme->integer("relay.concurrency") == 3);                      // shared
+  CHECK(acme->key_name("avaya.host") == "tenants.acme.avaya.host");
+  CHECK(c.tenant("default") == &c);
+  CHECK(c.tenant("nobody") == nullptr);
+
+  CHECK(c.serving("+15550101") == acme);
+  CHECK(c.serving("+15550200")->tenant_name() == "bravo");
+  CHECK(c.serving("+19999999") == &c);  // the default tenant serves every other number
+  CHECK(c.tenant_of_connector("conn-bravo")->tenant_name() == "bravo");
+  CHECK(c.tenant_of_connector("conn-default") == &c);
+  CHECK(c.tenant_of_connector("conn-other") == nullptr);
+  CHECK(c.numbers("acme") == std::vector<std::string>{"+15550100", "+15550101"});
+  CHECK(config::check_tenants(c).empty());
+
+  // Without twilio or avaya settings of its own, the default tenant is not in use: a number no
+  // tenant lists is nobody's.
+  auto tree = with_tenants().tree();
+  tree["twilio"]["isMockMode"] = false;
+  tree["avaya"]["isMockMode"] = false;
+  config::Config named_only(tree);
+  CHECK(named_only.tenant_names() == std::vector<std::string>{"acme", "bravo"});
+  CHECK(named_only.serving("+19999999") == nullptr);
+  CHECK(named_only.has_named_tenants());
+  CHECK_FALSE(config::Config().has_named_tenants());
+}
+
+TEST_CASE("a number claimed twice, a tenant without credentials or numbers, and a shared connector are refused") {
+  auto problems = config::check_tenants(with_tenants({{"tenants", {{"bravo", {{"numbers", {"+15550200", "+15550101"}}}}}}}));
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0] == "tenants.bravo.numbers: +15550101 is already a number of tenants.acme (a number belongs to one tenant)");
+
+  auto tree = with_tenants().tree();
+  tree["tenants"]["bravo"]["twilio"]["account"].erase("authToken");
+  tree["tenants"]["bravo"]["avaya"]["connectorId"] = "conn-default";
+  tree["tenants"]["acme"].erase("numbers");
+  problems = config::check_tenants(config::Config(tree));
+  REQUIRE(problems.size() == 3);
+  CHECK(problems[0].find("tenants.acme.numbers: a tenant needs its business numbers") == 0);
+  CHECK(problems[1].find("tenant bravo: tenants.bravo.twilio.account.authToken is not set") == 0);
+  CHECK(problems[2] == "tenants.bravo.avaya.connectorId: conn-default is already the connector of avaya.connectorId (tenant default)");
+
+  // A tenant in mock mode needs no credentials.
+  tree = with_tenants().tree();
+  tree["tenants"]["bravo"]["twilio"] = {{"isMockMode", true}};
+  CHECK(config::check_tenants(config::Config(tree)).empty());
+}
+
+TEST_CASE("masked and revealed views show every tenant whole, secrets masked") {
+  auto c = with_tenants();
+  auto m = c.masked();
+  CHECK(m["tenants"]["acme"]["twilio"]["account"]["authToken"] == config::mask("token-of-AC01"));
+  CHECK(m["tenants"]["acme"]["avaya"]["clientSecret"] == config::mask("secret-of-conn-acme"));
+  CHECK(m["tenants"]["acme"]["avaya"]["webhookSecret"] == config::mask("whsec-conn-acme"));
+  CHECK(m["tenants"]["acme"]["avaya"]["connectorId"] == "conn-acme");
+  CHECK(m["tenants"]["acme"]["twilio"]["apiBaseUrl"] == "https://api.twilio.com");  // defaults filled in
+  CHECK(m["tenants"]["bravo"]["numbers"] == json({"+15550200"}));
+  CHECK(m.dump().find("token-of-AC01") == std::string::npos);
+  CHECK(c.revealed()["tenants"]["acme"]["twilio"]["account"]["authToken"] == "token-of-AC01");
+}
+
+TEST_CASE("config set refuses a change that leaves the tenants inconsistent, and writes nothing") {
+  fakes::TempDir dir;
+  config::ConfigFile file(dir.file("config.json"));
+  auto tenant = [](const std::string& sid, const std::string& number) {
+    return json{{"twilio", {{"isMockMode", true}}}, {"avaya", {{"isMockMode", true}, {"connectorId", "conn-" + sid}}},
+                {"numbers", {number}}};
+  };
+  REQUIRE(file.update([&](json& layer) -> Result<void> {
+    layer["tenants"] = {{"acme", tenant("1", "+15550100")}};
+    return {};
+  }));
+  auto clash = file.update([&](json& layer) -> Result<void> {
+    layer["tenants"]["bravo"] = tenant("2", "+15550100");
+    return {};
+  });
+  REQUIRE_FALSE(clash);
+  CHECK(clash.error().kind == ErrorKind::invalid_input);
+  CHECK(clash.error().message.find("+15550100 is already a number of tenants.acme") != std::string::npos);
+  CHECK_FALSE(file.read()->at("tenants").contains("bravo"));
+}

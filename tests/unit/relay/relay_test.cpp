@@ -25,9 +25,10 @@ class CountingStore final : public store::Store {
 
   const char* backend() const override { return s_->backend(); }
   Result<store::Enqueued> enqueue(const std::string& k, const std::vector<store::NewMessage>& m) override { return s_->enqueue(k, m); }
-  Result<std::vector<store::Message>> claim_due(store::Direction d, std::int64_t now, std::size_t limit) override {
+  Result<std::vector<store::Message>> claim_due(store::Direction d, std::int64_t now, std::size_t limit,
+                                                const store::NumberFilter& f) override {
     ++claims;
-    return s_->claim_due(d, now, limit);
+    return s_->claim_due(d, now, limit, f);
   }
   Result<void> mark_sent(std::int64_t id, const std::string& p) override { return s_->mark_sent(id, p); }
   Result<void> mark_retry(std::int64_t id, std::int64_t next, const Error& e) override { return s_->mark_retry(id, next, e); }
@@ -37,7 +38,7 @@ class CountingStore final : public store::Store {
   Result<bool> record_status(const std::string& p, State st, const std::string& c, const store::NoticeFor& n) override {
     return s_->record_status(p, st, c, n);
   }
-  Result<int> make_due(store::Direction d, std::int64_t now) override { return s_->make_due(d, now); }
+  Result<int> make_due(store::Direction d, std::int64_t now, const store::NumberFilter& f) override { return s_->make_due(d, now, f); }
   Result<int> requeue_in_flight() override { return s_->requeue_in_flight(); }
   Result<std::vector<store::Message>> list(std::optional<State> st, std::size_t n) override { return s_->list(st, n); }
   Result<std::optional<store::Message>> get(std::int64_t id) override { return s_->get(id); }

@@ -52,7 +52,7 @@ TEST_CASE("instances sharing a database never claim a message twice and keep eac
       auto& s = *instances[w % 3];
       auto deadline = std::chrono::steady_clock::now() + 60s;
       while (done < kConversations * kPerConversation && std::chrono::steady_clock::now() < deadline) {
-        auto batch = s.claim_due(Direction::inbound, unix_ms_now(), 3);
+        auto batch = s.claim_due(Direction::inbound, unix_ms_now(), 3, {});
         if (!batch) FAIL(batch.error().message);
         {
           std::lock_guard lock(mutex);
@@ -98,7 +98,7 @@ TEST_CASE("instances enqueueing and delivering at once deliver everything once, 
       auto& s = *instances[w % 3];
       auto deadline = std::chrono::steady_clock::now() + 60s;
       while (done < kTotal && std::chrono::steady_clock::now() < deadline) {
-        auto batch = s.claim_due(Direction::inbound, unix_ms_now(), 2);
+        auto batch = s.claim_due(Direction::inbound, unix_ms_now(), 2, {});
         if (!batch) FAIL(batch.error().message);
         for (const auto& m : *batch) {
           auto body = json::parse(m.payload);
@@ -124,7 +124,7 @@ TEST_CASE("a message queued while its conversation's head finishes elsewhere bec
   auto a = instance(db);
   auto b = instance(db);
   REQUIRE(a->enqueue("k1", {msg("A", 1)}));
-  auto first = a->claim_due(Direction::inbound, unix_ms_now(), 10)->at(0);
+  auto first = a->claim_due(Direction::inbound, unix_ms_now(), 10, {})->at(0);
   // Every insert now takes 300 ms: the enqueue below is still running when the head finishes.
   db.exec("CREATE FUNCTION slow_insert() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$ LANGUAGE plpgsql;"
           "CREATE TRIGGER slow_insert BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION slow_insert()");
@@ -132,7 +132,7 @@ TEST_CASE("a message queued while its conversation's head finishes elsewhere bec
   std::this_thread::sleep_for(100ms);
   REQUIRE(a->mark_sent(first.id, "SM1"));
   enqueue.join();
-  auto next = *a->claim_due(Direction::inbound, unix_ms_now(), 10);
+  auto next = *a->claim_due(Direction::inbound, unix_ms_now(), 10, {});
   REQUIRE(next.size() == 1);
   CHECK(json::parse(next[0].payload)["seq"] == 2);
 }
@@ -149,8 +149,8 @@ TEST_CASE("a schema-1 database is upgraded with its backlog, and what older inst
   queue("A", 1);
   queue("A", 2);
   auto s = instance(db);  // migrates
-  auto claim = [&](Store& st) { return read_seqs(*st.claim_due(Direction::inbound, unix_ms_now(), 10)); };
-  auto a1 = s->claim_due(Direction::inbound, unix_ms_now(), 10);
+  auto claim = [&](Store& st) { return read_seqs(*st.claim_due(Direction::inbound, unix_ms_now(), 10, {})); };
+  auto a1 = s->claim_due(Direction::inbound, unix_ms_now(), 10, {});
   REQUIRE(a1->size() == 1);
   CHECK(json::parse(a1->at(0).payload)["seq"] == 1);
   REQUIRE(s->mark_sent(a1->at(0).id, "SM1"));
@@ -165,15 +165,15 @@ TEST_CASE("a dead instance's claim returns to the pool when its lease runs out, 
   {
     auto doomed = instance(db, 300ms);
     REQUIRE(doomed->enqueue("k1", {msg("A", 1), msg("A", 2)}));
-    REQUIRE(doomed->claim_due(Direction::inbound, unix_ms_now(), 10)->size() == 1);
+    REQUIRE(doomed->claim_due(Direction::inbound, unix_ms_now(), 10, {})->size() == 1);
   }  // gone without releasing or finishing its claim
-  CHECK(survivor->claim_due(Direction::inbound, unix_ms_now(), 10)->empty());  // held, and 2 waits for 1
+  CHECK(survivor->claim_due(Direction::inbound, unix_ms_now(), 10, {})->empty());  // held, and 2 waits for 1
   std::this_thread::sleep_for(350ms);
-  auto again = *survivor->claim_due(Direction::inbound, unix_ms_now(), 10);
+  auto again = *survivor->claim_due(Direction::inbound, unix_ms_now(), 10, {});
   REQUIRE(again.size() == 1);
   CHECK(json::parse(again[0].payload)["seq"] == 1);
   REQUIRE(survivor->mark_sent(again[0].id, "SM1"));
-  CHECK(json::parse(survivor->claim_due(Direction::inbound, unix_ms_now(), 10)->at(0).payload)["seq"] == 2);
+  CHECK(json::parse(survivor->claim_due(Direction::inbound, unix_ms_now(), 10, {})->at(0).payload)["seq"] == 2);
 }
 
 TEST_CASE("instances starting together on an empty database migrate it once") {
@@ -230,7 +230,7 @@ TEST_CASE("while the database is unreachable webhooks go to the local spool, and
   REQUIRE((*s)->spooled() == 0);
   std::vector<int> order;
   for (;;) {
-    auto batch = *(*s)->claim_due(Direction::inbound, unix_ms_now(), 10);
+    auto batch = *(*s)->claim_due(Direction::inbound, unix_ms_now(), 10, {});
     if (batch.empty()) break;
     order.push_back(json::parse(batch.at(0).payload)["seq"]);
     REQUIRE((*s)->mark_sent(batch[0].id, "SM"));
@@ -248,12 +248,12 @@ TEST_CASE("expiry and retry of many conversations go in batches, each conversati
   db.exec("INSERT INTO messages(direction, state, conversation, source_id, payload, created_ms, updated_ms, next_attempt_ms) "
           "SELECT 'inbound', 'queued', 'C' || i, 'src', '{\"seq\":2}', 1000, 1000, 1000 FROM generate_series(1, 120) i");
   CHECK(*s->expire(Direction::inbound, 500, {}) == 120);
-  auto due = *s->claim_due(Direction::inbound, unix_ms_now(), 200);
+  auto due = *s->claim_due(Direction::inbound, unix_ms_now(), 200, {});
   REQUIRE(due.size() == 120);
   for (const auto& m : due) CHECK(json::parse(m.payload)["seq"] == 2);
   for (const auto& m : due) REQUIRE(s->mark_dead(m.id, Error{ErrorKind::permanent, "gone", 400, "", "", {}}, {}));
   CHECK(*s->retry_all_dead() == 120);
-  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 200)->size() == 120);
+  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 200, {})->size() == 120);
 }
 
 TEST_CASE("a webhook for a conversation being expired waits for one batch of the expiry, not all of it") {
@@ -277,7 +277,7 @@ TEST_CASE("a webhook for a conversation being expired waits for one batch of the
   expiry.join();  // before any REQUIRE can leave the test with the thread running
   REQUIRE(stored);
   CHECK(took < 1500ms);
-  auto next = *b->claim_due(Direction::inbound, unix_ms_now(), 10);
+  auto next = *b->claim_due(Direction::inbound, unix_ms_now(), 10, {});
   REQUIRE(next.size() == 1);
   CHECK(json::parse(next[0].payload)["seq"] == 2);
 }
@@ -315,10 +315,10 @@ TEST_CASE("notices stored with outcomes and a retry of every dead message never 
                                                  {Direction::outbound, conversation, "src", {{"seq", 2}}}}));
     }
     for (auto d : {Direction::inbound, Direction::outbound}) {
-      auto heads = *a->claim_due(d, unix_ms_now(), 100);
+      auto heads = *a->claim_due(d, unix_ms_now(), 100, {});
       for (const auto& m : heads) REQUIRE(a->mark_dead(m.id, gone, {}));
     }
-    auto in_flight = *a->claim_due(Direction::outbound, unix_ms_now(), 100);
+    auto in_flight = *a->claim_due(Direction::outbound, unix_ms_now(), 100, {});
     REQUIRE(in_flight.size() == kConversations);
     Result<int> retried = 0;
     std::thread retry([&] { retried = b->retry_all_dead(); });
@@ -329,7 +329,7 @@ TEST_CASE("notices stored with outcomes and a retry of every dead message never 
     CHECK(*b->retry_all_dead() + (retried ? *retried : 0) >= 2 * kConversations);
     for (auto d : {Direction::inbound, Direction::outbound})
       while (true) {  // finish everything before the next round
-        auto due = *a->claim_due(d, unix_ms_now(), 100);
+        auto due = *a->claim_due(d, unix_ms_now(), 100, {});
         if (due.empty()) break;
         for (const auto& m : due) REQUIRE(a->mark_sent(m.id, "SM"));
       }

@@ -128,20 +128,20 @@ CONTRACT_TEST("claims are FIFO per conversation and never block other conversati
   s->enqueue("3", {msg("B", "b1")});
   s->enqueue("4", {msg("C", "out", Direction::outbound)});
   auto now = unix_ms_now();
-  auto first = *s->claim_due(Direction::inbound, now, 10);
+  auto first = *s->claim_due(Direction::inbound, now, 10, {});
   CHECK(texts(first) == std::vector<std::string>{"a1", "b1"});
   CHECK(first[0].state == State::sending);
-  CHECK(s->claim_due(Direction::inbound, now, 10)->empty());  // a2 waits for a1
+  CHECK(s->claim_due(Direction::inbound, now, 10, {})->empty());  // a2 waits for a1
 
   // a1 fails and waits for a retry: a2 is still blocked behind it; B goes on.
   s->mark_retry(first[0].id, now + 60000, kTransient);
   s->mark_sent(first[1].id, "SMb1");
-  CHECK(s->claim_due(Direction::inbound, now, 10)->empty());
-  auto later = *s->claim_due(Direction::inbound, now + 60000, 10);
+  CHECK(s->claim_due(Direction::inbound, now, 10, {})->empty());
+  auto later = *s->claim_due(Direction::inbound, now + 60000, 10, {});
   CHECK(texts(later) == std::vector<std::string>{"a1"});
   s->mark_dead(later[0].id, Error{ErrorKind::permanent, "21610 unsubscribed", 400, "21610", "", {}}, {});
-  CHECK(texts(*s->claim_due(Direction::inbound, now + 60000, 10)) == std::vector<std::string>{"a2"});
-  CHECK(texts(*s->claim_due(Direction::outbound, now, 10)) == std::vector<std::string>{"out"});
+  CHECK(texts(*s->claim_due(Direction::inbound, now + 60000, 10, {})) == std::vector<std::string>{"a2"});
+  CHECK(texts(*s->claim_due(Direction::outbound, now, 10, {})) == std::vector<std::string>{"out"});
 
   auto dead = s->get(later[0].id);
   REQUIRE(*dead);
@@ -161,26 +161,26 @@ CONTRACT_TEST("a conversation queued behind a long backlog of another is claimed
   std::vector<NewMessage> backlog;  // more than a PostgreSQL claim looks through before it walks
   for (int i = 0; i < 1100; ++i) backlog.push_back(msg("A", "a" + std::to_string(i)));
   s->enqueue("a", backlog);
-  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{"a0"});
+  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10, {})) == std::vector<std::string>{"a0"});
   s->enqueue("b", {msg("B", "b1")});  // A's head is in flight; B's is due
-  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{"b1"});
+  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10, {})) == std::vector<std::string>{"b1"});
 }
 
 CONTRACT_TEST("a conversation's head passes on however its messages finish or come back") {
   TestType backend;
   auto s = backend.open();
-  auto claim = [&] { return texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)); };
+  auto claim = [&] { return texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10, {})); };
   using texts_t = std::vector<std::string>;
   s->enqueue("x", {msg("X", "x1"), msg("X", "x2"), msg("X", "x3")});
-  auto x1 = s->claim_due(Direction::inbound, unix_ms_now(), 10)->at(0);
+  auto x1 = s->claim_due(Direction::inbound, unix_ms_now(), 10, {})->at(0);
   CHECK(claim().empty());  // x1 in flight: x2 waits
   s->mark_dead(x1.id, kTransient, {});
-  auto x2 = s->claim_due(Direction::inbound, unix_ms_now(), 10)->at(0);
+  auto x2 = s->claim_due(Direction::inbound, unix_ms_now(), 10, {})->at(0);
   CHECK(texts({x2}) == texts_t{"x2"});
   CHECK(*s->retry(x1.id) == 1);  // older than the head in flight: the conversation's head again
   // Only x1, even once x2's lease (shared store) has run out: a conversation has one head.
   auto lease_later = unix_ms_now() + 2 * std::chrono::milliseconds(kLease).count();
-  CHECK(texts(*s->claim_due(Direction::inbound, lease_later, 10)) == texts_t{"x1"});
+  CHECK(texts(*s->claim_due(Direction::inbound, lease_later, 10, {})) == texts_t{"x1"});
   s->mark_sent(x1.id, "SM-x1");
   CHECK(claim().empty());  // x2 is still in flight
   s->mark_sent(x2.id, "SM-x2");
@@ -201,18 +201,18 @@ CONTRACT_TEST("a claim sees what another connection wrote (the outbox CLI, anoth
   auto other = backend.open();
   s->enqueue("1", {msg("A", "a1")});
   auto now = unix_ms_now();
-  auto a1 = s->claim_due(Direction::inbound, now, 10)->at(0);
+  auto a1 = s->claim_due(Direction::inbound, now, 10, {})->at(0);
   s->mark_dead(a1.id, Error{ErrorKind::permanent, "21610 unsubscribed", 400, "21610", "", {}}, {});
-  CHECK(s->claim_due(Direction::inbound, now, 10)->empty());
+  CHECK(s->claim_due(Direction::inbound, now, 10, {})->empty());
 
   other->enqueue("2", {msg("B", "b1")});  // a new conversation
-  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{"b1"});
+  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10, {})) == std::vector<std::string>{"b1"});
   CHECK(*other->retry(a1.id) == 1);  // a dead message back in the queue
-  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{"a1"});
+  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10, {})) == std::vector<std::string>{"a1"});
 
   s->enqueue("3", {msg("C", "c1")});
   CHECK(*other->expire(Direction::inbound, unix_ms_now() + 1, {}) == 1);  // c1 expired elsewhere
-  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10)->empty());
+  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10, {})->empty());
 }
 
 CONTRACT_TEST("limit, due time, release and crash recovery") {
@@ -220,9 +220,9 @@ CONTRACT_TEST("limit, due time, release and crash recovery") {
   {
     auto s = backend.open();
     for (int i = 0; i < 6; ++i) s->enqueue("k" + std::to_string(i), {msg("C" + std::to_string(i), std::to_string(i))});
-    CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 2)->size() == 2);
-    CHECK(s->claim_due(Direction::inbound, 0, 10)->empty());  // nothing is due at time 0
-    auto released = *s->claim_due(Direction::inbound, unix_ms_now(), 1);
+    CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 2, {})->size() == 2);
+    CHECK(s->claim_due(Direction::inbound, 0, 10, {})->empty());  // nothing is due at time 0
+    auto released = *s->claim_due(Direction::inbound, unix_ms_now(), 1, {});
     REQUIRE(s->release({released.at(0).id}));  // a stopping instance hands it back at once
     CHECK((*s->get(released[0].id))->state == State::queued);
   }
@@ -230,12 +230,12 @@ CONTRACT_TEST("limit, due time, release and crash recovery") {
   if constexpr (TestType::shared) {
     // Another instance's claims stay theirs until the lease runs out.
     CHECK(*s->requeue_in_flight() == 0);
-    CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10)->size() == 4);
+    CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10, {})->size() == 4);
     // A lease later every claim has run out: the two left by the first instance and the four above.
-    CHECK(s->claim_due(Direction::inbound, unix_ms_now() + std::chrono::milliseconds(kLease).count() + 1, 10)->size() == 6);
+    CHECK(s->claim_due(Direction::inbound, unix_ms_now() + std::chrono::milliseconds(kLease).count() + 1, 10, {})->size() == 6);
   } else {
     CHECK(*s->requeue_in_flight() == 2);
-    CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10)->size() == 6);
+    CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10, {})->size() == 6);
   }
 }
 
@@ -248,23 +248,51 @@ CONTRACT_TEST("make_due brings forward the retries waiting in one direction, and
   s->enqueue("k3", {msg("C", "c1", Direction::outbound)});
   auto now = unix_ms_now();  // after the enqueues: all three are due by now
   for (auto d : {Direction::inbound, Direction::outbound}) {
-    auto claimed = s->claim_due(d, now, 10);
+    auto claimed = s->claim_due(d, now, 10, {});
     REQUIRE(claimed);
     for (const auto& m : *claimed) s->mark_retry(m.id, now + hour, kTransient);  // a1, b1, c1
   }
-  CHECK(s->claim_due(Direction::inbound, now, 10)->empty());  // a2 waits behind a1
-  CHECK(*s->make_due(Direction::inbound, now) == 2);
-  CHECK(texts(*s->claim_due(Direction::inbound, now, 10)) == std::vector<std::string>{"a1", "b1"});
-  CHECK(s->claim_due(Direction::outbound, now, 10)->empty());  // the other direction still waits
-  CHECK(*s->make_due(Direction::inbound, now) == 0);           // claimed (sending) ones are not queued
-  CHECK(texts(*s->claim_due(Direction::outbound, now + hour, 10)) == std::vector<std::string>{"c1"});
+  CHECK(s->claim_due(Direction::inbound, now, 10, {})->empty());  // a2 waits behind a1
+  CHECK(*s->make_due(Direction::inbound, now, {}) == 2);
+  CHECK(texts(*s->claim_due(Direction::inbound, now, 10, {})) == std::vector<std::string>{"a1", "b1"});
+  CHECK(s->claim_due(Direction::outbound, now, 10, {})->empty());  // the other direction still waits
+  CHECK(*s->make_due(Direction::inbound, now, {}) == 0);           // claimed (sending) ones are not queued
+  CHECK(texts(*s->claim_due(Direction::outbound, now + hour, 10, {})) == std::vector<std::string>{"c1"});
+}
+
+CONTRACT_TEST("a number filter limits claims and make_due to some business numbers, or keeps them out") {
+  TestType backend;
+  auto s = backend.open();
+  const std::int64_t hour = 3'600'000;
+  // Conversations "<end user>|<business number>" of three business numbers.
+  s->enqueue("k1", {msg("+1001|+15550100", "acme-1"), msg("+1002|+15550101", "acme-2")});
+  s->enqueue("k2", {msg("+1003|+15550200", "bravo-1")});
+  s->enqueue("k3", {msg("+1004|+15550900", "other-1")});
+  auto now = unix_ms_now();
+  NumberFilter acme{NumberFilter::Mode::only, {"+15550100", "+15550101"}};
+  NumberFilter not_acme{NumberFilter::Mode::except, {"+15550100", "+15550101"}};
+  auto claimed = *s->claim_due(Direction::inbound, now, 10, not_acme);
+  auto got = texts(claimed);
+  std::sort(got.begin(), got.end());
+  CHECK(got == std::vector<std::string>{"bravo-1", "other-1"});
+  claimed = *s->claim_due(Direction::inbound, now, 10, acme);
+  got = texts(claimed);
+  std::sort(got.begin(), got.end());
+  CHECK(got == std::vector<std::string>{"acme-1", "acme-2"});
+  for (const auto& m : claimed) s->mark_retry(m.id, now + hour, kTransient);
+  CHECK(*s->make_due(Direction::inbound, now, not_acme) == 0);  // only acme's wait
+  CHECK(s->claim_due(Direction::inbound, now, 10, {})->empty());
+  CHECK(*s->make_due(Direction::inbound, now, {NumberFilter::Mode::only, {"+15550101"}}) == 1);
+  CHECK(texts(*s->claim_due(Direction::inbound, now, 10, {})) == std::vector<std::string>{"acme-2"});
+  CHECK(*s->make_due(Direction::inbound, now, acme) == 1);
+  CHECK(texts(*s->claim_due(Direction::inbound, now, 10, acme)) == std::vector<std::string>{"acme-1"});
 }
 
 CONTRACT_TEST("status callbacks only move forward") {
   TestType backend;
   auto s = backend.open();
   s->enqueue("k", {msg("A", "x", Direction::outbound)});
-  auto m = s->claim_due(Direction::outbound, unix_ms_now(), 1)->at(0);
+  auto m = s->claim_due(Direction::outbound, unix_ms_now(), 1, {})->at(0);
   s->mark_sent(m.id, "SM1");
   CHECK(*s->record_status("SM1", State::delivered, "", {}));
   CHECK_FALSE(*s->record_status("SM1", State::sent, "", {}));
@@ -285,11 +313,11 @@ CONTRACT_TEST("expire, retry, purge and counts") {
   auto expired = s->list(State::expired, 10)->at(0);
   CHECK(*s->retry(expired.id) == 1);
   CHECK(*s->retry(expired.id) == 0);  // already queued
-  auto claimed = *s->claim_due(Direction::inbound, unix_ms_now(), 1);
+  auto claimed = *s->claim_due(Direction::inbound, unix_ms_now(), 1, {});
   s->mark_dead(claimed.at(0).id, kTransient, {});
   CHECK(*s->retry_all_dead() == 1);
   CHECK(s->purge(unix_ms_now() + 1, 500)->messages == 0);  // nothing final
-  claimed = *s->claim_due(Direction::inbound, unix_ms_now(), 1);
+  claimed = *s->claim_due(Direction::inbound, unix_ms_now(), 1, {});
   s->mark_sent(claimed.at(0).id, "id");
   CHECK(s->purge(unix_ms_now() + 1, 500)->messages == 1);
   CHECK(s->list(std::nullopt, 10)->size() == 1);
@@ -358,7 +386,7 @@ CONTRACT_TEST("an empty provider id matches nothing, and a retried message forge
   auto s = backend.open();
   s->enqueue("k1", {msg("A", "x", Direction::outbound)});
   s->enqueue("k2", {msg("B", "y", Direction::outbound)});
-  auto claimed = *s->claim_due(Direction::outbound, unix_ms_now(), 2);
+  auto claimed = *s->claim_due(Direction::outbound, unix_ms_now(), 2, {});
   REQUIRE(claimed.size() == 2);  // both sending, provider_id still ''
   CHECK_FALSE(*s->record_status("", State::delivered, "", {}));
   CHECK((*s->get(claimed[0].id))->state == State::sending);
@@ -375,7 +403,7 @@ CONTRACT_TEST("purge removes finished messages and dedupe keys of the same age")
   TestType backend;
   auto s = backend.open();
   s->enqueue("old-key", {msg("A", "x")});
-  auto m = s->claim_due(Direction::inbound, unix_ms_now(), 1)->at(0);
+  auto m = s->claim_due(Direction::inbound, unix_ms_now(), 1, {})->at(0);
   s->mark_sent(m.id, "id");
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   CHECK(s->purge(unix_ms_now(), 500)->messages == 1);
@@ -390,7 +418,7 @@ CONTRACT_TEST("purge goes in steps of at most the batch, and keeps what is newer
   auto s = backend.open();
   for (int i = 0; i < 5; ++i) {
     s->enqueue("key-" + std::to_string(i), {msg("C" + std::to_string(i), "x")});
-    auto m = s->claim_due(Direction::inbound, unix_ms_now(), 1)->at(0);
+    auto m = s->claim_due(Direction::inbound, unix_ms_now(), 1, {})->at(0);
     s->mark_sent(m.id, "id-" + std::to_string(i));
   }
   s->enqueue("queued-key", {msg("Q", "still queued")});
@@ -398,7 +426,7 @@ CONTRACT_TEST("purge goes in steps of at most the batch, and keeps what is newer
   auto cutoff = unix_ms_now();
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   s->enqueue("new-key", {msg("N", "x")});
-  auto fresh = s->claim_due(Direction::inbound, unix_ms_now(), 2);
+  auto fresh = s->claim_due(Direction::inbound, unix_ms_now(), 2, {});
   for (auto& m : *fresh)
     if (m.conversation != "Q") s->mark_sent(m.id, "id-new");
 
@@ -500,7 +528,7 @@ CONTRACT_TEST("a dead message's notice is stored with its outcome, once") {
   TestType backend;
   auto s = backend.open();
   REQUIRE(s->enqueue("out", {msg("A", "hello", Direction::outbound)}));
-  auto m = s->claim_due(Direction::outbound, unix_ms_now(), 1)->at(0);
+  auto m = s->claim_due(Direction::outbound, unix_ms_now(), 1, {})->at(0);
   Notices notices;
   REQUIRE(s->mark_dead(m.id, kUnsubscribed, notices.each()));
   REQUIRE(notices.seen.size() == 1);
@@ -508,7 +536,7 @@ CONTRACT_TEST("a dead message's notice is stored with its outcome, once") {
   CHECK(notices.seen[0].state == State::dead);  // as it is after the update
   CHECK(notices.seen[0].provider_code == "21610");
   CHECK(notices.seen[0].last_error == "21610 unsubscribed");
-  auto notice = *s->claim_due(Direction::inbound, unix_ms_now(), 10);
+  auto notice = *s->claim_due(Direction::inbound, unix_ms_now(), 10, {});
   REQUIRE(notice.size() == 1);
   CHECK(texts(notice) == std::vector<std::string>{"notice " + std::to_string(m.id)});
   CHECK(notice[0].conversation == "A");
@@ -517,10 +545,10 @@ CONTRACT_TEST("a dead message's notice is stored with its outcome, once") {
 
   // An operator retries it and it dies again: the notice's key was claimed the first time.
   CHECK(*s->retry(m.id) == 1);
-  CHECK(s->claim_due(Direction::outbound, unix_ms_now(), 1)->at(0).id == m.id);
+  CHECK(s->claim_due(Direction::outbound, unix_ms_now(), 1, {})->at(0).id == m.id);
   REQUIRE(s->mark_dead(m.id, kUnsubscribed, notices.each()));
   CHECK(notices.seen.size() == 2);
-  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10)->empty());
+  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10, {})->empty());
   CHECK(all_of(*s, Direction::inbound).size() == 1);
 }
 
@@ -537,10 +565,10 @@ CONTRACT_TEST("each expired message's notice is stored with the expiry") {
   REQUIRE(outbound.size() == 3);
   auto notice_text = [](const Message& m) { return "notice " + std::to_string(m.id); };
   // One head per conversation: A's second notice waits for its first.
-  auto heads = *s->claim_due(Direction::inbound, unix_ms_now(), 10);
+  auto heads = *s->claim_due(Direction::inbound, unix_ms_now(), 10, {});
   CHECK(texts(heads) == std::vector<std::string>{notice_text(outbound[0]), notice_text(outbound[2])});
   for (const auto& n : heads) REQUIRE(s->mark_sent(n.id, "inf"));
-  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{notice_text(outbound[1])});
+  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10, {})) == std::vector<std::string>{notice_text(outbound[1])});
   CHECK((*s->counts())[State::expired] == 3);
   CHECK(*s->expire(Direction::outbound, unix_ms_now() + 1, notices.each()) == 0);
   CHECK(notices.seen.size() == 3);
@@ -550,7 +578,7 @@ CONTRACT_TEST("a failed status callback stores the message's notice once") {
   TestType backend;
   auto s = backend.open();
   REQUIRE(s->enqueue("k", {msg("A", "x", Direction::outbound), msg("B", "y", Direction::outbound)}));
-  auto claimed = *s->claim_due(Direction::outbound, unix_ms_now(), 2);
+  auto claimed = *s->claim_due(Direction::outbound, unix_ms_now(), 2, {});
   REQUIRE(claimed.size() == 2);
   REQUIRE(s->mark_sent(claimed[0].id, "SM1"));
   REQUIRE(s->mark_sent(claimed[1].id, "SM2"));
@@ -574,14 +602,14 @@ CONTRACT_TEST("a notice waits behind its conversation's earlier inbound messages
   auto s = backend.open();
   REQUIRE(s->enqueue("in", {msg("X", "earlier")}));
   REQUIRE(s->enqueue("out", {msg("X", "reply", Direction::outbound)}));
-  auto out = s->claim_due(Direction::outbound, unix_ms_now(), 1)->at(0);
+  auto out = s->claim_due(Direction::outbound, unix_ms_now(), 1, {})->at(0);
   Notices notices;
   REQUIRE(s->mark_dead(out.id, kUnsubscribed, notices.each()));
-  auto first = *s->claim_due(Direction::inbound, unix_ms_now(), 10);
+  auto first = *s->claim_due(Direction::inbound, unix_ms_now(), 10, {});
   CHECK(texts(first) == std::vector<std::string>{"earlier"});
-  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10)->empty());
+  CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 10, {})->empty());
   REQUIRE(s->mark_sent(first.at(0).id, "inf-1"));
-  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10)) == std::vector<std::string>{"notice " + std::to_string(out.id)});
+  CHECK(texts(*s->claim_due(Direction::inbound, unix_ms_now(), 10, {})) == std::vector<std::string>{"notice " + std::to_string(out.id)});
 }
 
 CONTRACT_TEST("without a notice function, or when it gives none, no notice is stored") {
@@ -589,7 +617,7 @@ CONTRACT_TEST("without a notice function, or when it gives none, no notice is st
   auto s = backend.open();
   REQUIRE(s->enqueue("k", {msg("A", "a", Direction::outbound), msg("B", "b", Direction::outbound), msg("C", "c", Direction::outbound),
                            msg("D", "d", Direction::outbound)}));
-  auto claimed = *s->claim_due(Direction::outbound, unix_ms_now(), 3);
+  auto claimed = *s->claim_due(Direction::outbound, unix_ms_now(), 3, {});
   REQUIRE(claimed.size() == 3);
   int asked = 0;
   NoticeFor none = [&](const Message&) -> std::optional<Notice> {
@@ -610,7 +638,7 @@ CONTRACT_TEST("a notice that cannot be stored undoes the outcome it came with") 
   TestType backend;
   auto s = backend.open();
   REQUIRE(s->enqueue("k", {msg("A", "a", Direction::outbound)}));
-  auto m = s->claim_due(Direction::outbound, unix_ms_now(), 1)->at(0);
+  auto m = s->claim_due(Direction::outbound, unix_ms_now(), 1, {})->at(0);
   NoticeFor unserialisable = [](const Message& failed) -> std::optional<Notice> {
     return Notice{"notice:" + std::to_string(failed.id), msg(failed.conversation, "\xff")};  // not UTF-8
   };

@@ -1,0 +1,267 @@
+// Tenants: one serve for several Twilio accounts and Infinity connectors. Each tenant's webhooks
+// are verified with its own secrets, its inbound messages reach its own connector with its own
+// token, its agents' replies go out with its own account, and one tenant's outage never holds up
+// another's messages; on both store backends.
+#include "fakes/test_database.h"
+#include "serve_fixture.h"
+
+using namespace itest;
+
+namespace {
+
+constexpr const char* kAcmeNumber = "+14155550300";
+constexpr const char* kDefaultNumber = "+14155550100";
+constexpr const char* kAcmeSecret = "whsec-acme-1";
+constexpr const char* kAcmeConnector = "conn-acme-1";
+
+// The default tenant on the first pair of fakes, tenant "acme" (kAcmeNumber) on the second:
+// other account, token, client credentials, connector and webhook secret.
+struct TwoTenants {
+  fakes::FakeTwilio tw{"AC00000000000000000000000000000001", "twilio-token-default"};
+  fakes::FakeInfinity inf{"client-id-default", "client-secret-default", "001d0106666c6888cc999c111c",
+                          "a2a22a22-b66b-4444-a9a9-dd111d111d11"};
+  fakes::FakeTwilio acme_tw{"AC00000000000000000000000000000002", "twilio-token-acme"};
+  fakes::FakeInfinity acme_inf{"client-id-acme", "client-secret-acme", "002d0106666c6888cc999c222c", kAcmeConnector};
+
+  json config() const {
+    auto cfg = fake_config(tw, inf);
+    auto acme = fakes::upstream_config(acme_tw, acme_inf, kAcmeSecret);
+    acme["numbers"] = {kAcmeNumber};
+    cfg["tenants"] = {{"acme", acme}};
+    return cfg;
+  }
+};
+
+sms::form::Fields inbound(const std::string& sid, const std::string& account, const std::string& to, const std::string& body,
+                          const std::string& from = "+14155550199") {
+  return {{"MessageSid", sid}, {"AccountSid", account}, {"From", from}, {"To", to}, {"Body", body}, {"NumMedia", "0"}};
+}
+
+std::string sid(int i) {
+  char buf[35];
+  std::snprintf(buf, sizeof buf, "SM%032x", i);
+  return buf;
+}
+
+json reply(const std::string& event_id, const std::string& connector, const std::string& from, const std::string& text) {
+  auto e = agent_event(event_id, connector, text);
+  e["headers"]["from"] = from;
+  return e;
+}
+
+std::string code_of(const httplib::Result& r) { return r ? json::parse(r->body)["error"].value("code", "") : "no answer"; }
+
+// Both tenants' traffic both ways through one serve: each lands at its own fakes.
+void check_each_tenant_uses_its_own_accounts(TwoTenants& t, Serve& s) {
+  auto r = s.post_twilio("/callbacks/twilio/sms", inbound(sid(1), t.tw.account_sid(), kDefaultNumber, "to default"), t.tw.auth_token());
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  r = s.post_twilio("/callbacks/twilio/sms", inbound(sid(2), t.acme_tw.account_sid(), kAcmeNumber, "to acme"), t.acme_tw.auth_token());
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  REQUIRE(t.inf.wait_for(1, 5s, "/api/digital"));
+  REQUIRE(t.acme_inf.wait_for(1, 5s, "/api/digital"));
+  // The fake Infinity accepts only tokens it issued itself: each tenant got its own.
+  REQUIRE(t.inf.messages().size() == 1);
+  REQUIRE(t.acme_inf.messages().size() == 1);
+  CHECK(t.inf.messages()[0].message["body"]["text"] == "to default");
+  CHECK(t.inf.messages()[0].message["connectorId"] == t.inf.connector_id());
+  CHECK(t.acme_inf.messages()[0].message["body"]["text"] == "to acme");
+  CHECK(t.acme_inf.messages()[0].message["connectorId"] == kAcmeConnector);
+  CHECK(t.acme_inf.tokens_issued() >= 1);
+
+  r = s.post_infinity(reply("ev-acme", kAcmeConnector, kAcmeNumber, "acme agent").dump(), kAcmeSecret);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  r = s.post_infinity(reply("ev-default", t.inf.connector_id(), kDefaultNumber, "default agent").dump());
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  REQUIRE(t.acme_tw.wait_for(1, 5s, "/2010-04-01"));
+  REQUIRE(t.tw.wait_for(1, 5s, "/2010-04-01"));
+  // The fake Twilio accepts only its own account's credentials, on its own account's path.
+  REQUIRE(t.acme_tw.messages().size() == 1);
+  CHECK(t.acme_tw.messages()[0].basic_user == t.acme_tw.account_sid());
+  CHECK(t.acme_tw.messages()[0].form.find("Body")->second == "acme agent");
+  REQUIRE(t.tw.messages().size() == 1);
+  CHECK(t.tw.messages()[0].form.find("Body")->second == "default agent");
+}
+
+// Tenant acme's Infinity answers 503 for a long while: the default tenant's inbound messages
+// still go out at once; acme's (five conversations, so its upstream counts as failing and is
+// probed) wait, and go out in order once its Infinity answers again.
+void check_one_tenants_outage_holds_up_no_other(TwoTenants& t, Serve& s) {
+  fakes::Failure down;
+  down.status = 503;
+  down.until = std::chrono::steady_clock::now() + 60s;
+  down.path_prefix = "/api/digital";
+  t.acme_inf.inject(down);
+  constexpr int kEach = 40;
+  for (int i = 0; i < kEach; ++i) {
+    auto r = s.post_twilio("/callbacks/twilio/sms",
+                           inbound(sid(100 + i), t.acme_tw.account_sid(), kAcmeNumber, "acme-" + std::to_string(i),
+                                   "+1415555020" + std::to_string(i % 5)),
+                           t.acme_tw.auth_token());
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+  }
+  auto before = t.inf.messages().size();
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kEach; ++i) {
+    auto r = s.post_twilio("/callbacks/twilio/sms", inbound(sid(200 + i), t.tw.account_sid(), kDefaultNumber, "default-" + std::to_string(i)),
+                           t.tw.auth_token());
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+  }
+  REQUIRE(t.inf.wait_for(before + kEach, 10s, "/api/digital"));
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  WARN("the default tenant's " << kEach << " inbound messages delivered in " << took.count() << " ms while acme's Infinity failed");
+  CHECK(took < 5s);
+  CHECK(t.acme_inf.messages().size() == 1);  // only the first test's; acme's new ones all wait
+  auto status = json::parse(s.admin_get("/api/status")->body);
+  CHECK(status["upstreams"]["infinity"]["state"] == "failing");
+
+  t.acme_inf.clear_failures();
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (t.acme_inf.messages().size() < 1 + kEach && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  auto got = t.acme_inf.messages();
+  REQUIRE(got.size() == 1 + kEach);
+  std::map<std::string, std::vector<int>> by_conversation;  // end user → message numbers in arrival order
+  for (std::size_t k = 1; k < got.size(); ++k) {
+    auto text = got[k].message["body"]["text"].get<std::string>();
+    by_conversation[got[k].message["headers"]["from"]].push_back(std::stoi(text.substr(5)));
+  }
+  REQUIRE(by_conversation.size() == 5);
+  for (const auto& [from, numbers] : by_conversation) {
+    INFO(from);
+    CHECK(std::is_sorted(numbers.begin(), numbers.end()));
+    CHECK(numbers.size() == kEach / 5);  // each once
+  }
+}
+
+}  // namespace
+
+TEST_CASE("each tenant's webhooks use its own secrets, connector, token and account", "[serve][tenants]") {
+  TwoTenants t;
+  Serve s(t.config());
+  check_each_tenant_uses_its_own_accounts(t, s);
+
+  // GET /api/configs shows the tenant whole, its secrets masked.
+  auto shown = s.admin_get("/api/configs");
+  REQUIRE(shown);
+  auto acme = json::parse(shown->body)["config"]["tenants"]["acme"];
+  CHECK(acme["numbers"] == json({kAcmeNumber}));
+  CHECK(acme["avaya"]["connectorId"] == kAcmeConnector);
+  CHECK(acme["twilio"]["account"]["authToken"] == sms::config::mask(t.acme_tw.auth_token()));
+  CHECK(shown->body.find(t.acme_tw.auth_token()) == std::string::npos);
+  CHECK(shown->body.find(t.acme_inf.client_secret()) == std::string::npos);
+}
+
+TEST_CASE("webhooks for the wrong account, connector or tenant are refused, and nothing is sent", "[serve][tenants]") {
+  TwoTenants t;
+  Serve s(t.config());
+  // acme's number, the default tenant's account (and signature).
+  auto r = s.post_twilio("/callbacks/twilio/sms", inbound(sid(1), t.tw.account_sid(), kAcmeNumber, "x"), t.tw.auth_token());
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(code_of(r) == "wrong_account");
+  // acme's number and account, signed with the default tenant's token.
+  r = s.post_twilio("/callbacks/twilio/sms", inbound(sid(2), t.acme_tw.account_sid(), kAcmeNumber, "x"), t.tw.auth_token());
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(code_of(r) == "signature_mismatch");
+  // A status callback is routed by its From (our number) in the same way.
+  r = s.post_twilio("/callbacks/twilio/status",
+                    {{"MessageSid", sid(3)}, {"MessageStatus", "delivered"}, {"AccountSid", t.tw.account_sid()}, {"From", kAcmeNumber},
+                     {"To", "+14155550199"}},
+                    t.tw.auth_token());
+  REQUIRE(r);
+  CHECK(code_of(r) == "wrong_account");
+
+  // acme's connector signed with the default tenant's secret.
+  r = s.post_infinity(reply("ev-1", kAcmeConnector, kAcmeNumber, "x").dump());
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(code_of(r) == "signature_mismatch");
+  // An agent of acme sending from the default tenant's number.
+  r = s.post_infinity(reply("ev-2", kAcmeConnector, kDefaultNumber, "x").dump(), kAcmeSecret);
+  REQUIRE(r);
+  CHECK(r->status == 422);
+  CHECK(code_of(r) == "wrong_tenant");
+  // A connector no tenant has.
+  r = s.post_infinity(reply("ev-3", "conn-nobody", kDefaultNumber, "x").dump());
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(code_of(r) == "wrong_connector");
+
+  std::this_thread::sleep_for(300ms);
+  CHECK(t.tw.count("/2010-04-01") == 0);
+  CHECK(t.acme_tw.count("/2010-04-01") == 0);
+  CHECK(t.inf.count("/api/digital") == 0);
+  CHECK(t.acme_inf.count("/api/digital") == 0);
+}
+
+TEST_CASE("with named tenants only, a number no tenant lists is refused", "[serve][tenants]") {
+  TwoTenants t;
+  auto cfg = t.config();
+  cfg.erase("twilio");
+  cfg.erase("avaya");
+  Serve s(cfg);
+  auto r = s.post_twilio("/callbacks/twilio/sms", inbound(sid(1), t.tw.account_sid(), kDefaultNumber, "x"), t.tw.auth_token());
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(code_of(r) == "unknown_number");
+  CHECK(r->body.find("is none of the tenants' numbers") != std::string::npos);
+  r = s.post_twilio("/callbacks/twilio/sms", inbound(sid(2), t.acme_tw.account_sid(), kAcmeNumber, "x"), t.acme_tw.auth_token());
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(t.acme_inf.wait_for(1, 5s, "/api/digital"));
+  auto status = json::parse(s.admin_get("/api/status")->body);
+  CHECK(status["status"] == "ready");  // the unconfigured default tenant blocks nothing
+}
+
+TEST_CASE("one tenant's Infinity outage never delays another tenant's messages", "[serve][tenants]") {
+  TwoTenants t;
+  Serve s(t.config());
+  check_each_tenant_uses_its_own_accounts(t, s);
+  check_one_tenants_outage_holds_up_no_other(t, s);
+}
+
+TEST_CASE("tenants on the shared PostgreSQL store: own accounts, and one's outage holds up no other", "[serve][tenants][postgres]") {
+  TwoTenants t;
+  fakes::TestDatabase db;
+  auto cfg = t.config();
+  cfg["store"] = {{"url", db.url()}};
+  Serve s(cfg);
+  check_each_tenant_uses_its_own_accounts(t, s);
+  check_one_tenants_outage_holds_up_no_other(t, s);
+}
+
+TEST_CASE("a configuration whose tenants clash is refused by config set, POST /api/configs and serve", "[serve][tenants]") {
+  TwoTenants t;
+  Serve s(t.config());
+  // POST /api/configs: bravo claims acme's number.
+  auto r = s.admin_post("/api/configs", {{"tenants", {{"bravo", {{"twilio", {{"isMockMode", true}}},
+                                                                  {"avaya", {{"isMockMode", true}, {"connectorId", "conn-bravo"}}},
+                                                                  {"numbers", {kAcmeNumber}}}}}}});
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(code_of(r) == "invalid_config");
+  CHECK(r->body.find(std::string(kAcmeNumber) + " is already a number of tenants.acme") != std::string::npos);
+
+  // config set: a tenant without credentials.
+  fakes::Child set({"--config", s.dir.file("config.json"), "config", "set", "tenants.bravo.numbers", "+14155550400"});
+  CHECK(set.wait(10s) == 2);
+  CHECK(set.output().find("tenant bravo: tenants.bravo.twilio.account.sid is not set") != std::string::npos);
+  std::ifstream in(s.dir.file("config.json"));
+  CHECK(json::parse(in)["tenants"].size() == 1);  // nothing written
+
+  // serve: the same clash written by hand.
+  auto bad = t.config();
+  bad["tenants"]["bravo"] = bad["tenants"]["acme"];
+  bad["tenants"]["bravo"]["avaya"]["connectorId"] = "conn-bravo";
+  fakes::TempDir dir;
+  std::ofstream(dir.file("config.json")) << bad.dump();
+  fakes::Child serve({"--config", dir.file("config.json"), "serve", "--port", "0", "--admin-port", "0", "--data-dir", dir.file("data")});
+  CHECK(serve.wait(10s) == 2);
+  CHECK(serve.output().find("tenants.bravo.numbers: +14155550300 is already a number of tenants.acme") != std::string::npos);
+}
