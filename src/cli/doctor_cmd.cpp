@@ -53,11 +53,11 @@ void check_settings(Checklist& out, const config::Config& c) {
                                ((d == store::Direction::inbound ? c.avaya_mock() : c.twilio_mock()) ? " (mock mode)" : ""));
   }
   if (server::infinity_webhooks_unverifiable(c))
-    out.add(Verdict::fail, "avaya.webhookSecret is not set: Infinity webhooks are refused (401)",
-            "infinity-sms config set avaya.webhookSecret <the connector's Webhook Secret>");
+    out.add(Verdict::fail, c.key_name("avaya.webhookSecret") + " is not set: Infinity webhooks are refused (401)",
+            "infinity-sms config set " + c.key_name("avaya.webhookSecret") + " <the connector's Webhook Secret>");
   if (server::twilio_webhooks_unverifiable(c))
-    out.add(Verdict::fail, "twilio.account.authToken is not set: Twilio webhooks cannot be verified and are refused (401)",
-            "infinity-sms config set twilio.account.authToken <auth token>");
+    out.add(Verdict::fail, c.key_name("twilio.account.authToken") + " is not set: Twilio webhooks cannot be verified and are refused (401)",
+            "infinity-sms config set " + c.key_name("twilio.account.authToken") + " <auth token>");
 }
 
 void check_public_url(Checklist& out, const config::Config& c) {
@@ -88,7 +88,7 @@ void check_store(Checklist& out, const config::Config& c) {
 http::Timeouts timeouts() { return {std::chrono::seconds(5), std::chrono::seconds(10), std::chrono::seconds(10)}; }
 
 void check_infinity(Checklist& out, const config::Config& c) {
-  if (c.avaya_mock()) return out.add(Verdict::skip, "Infinity token: avaya.isMockMode is on");
+  if (c.avaya_mock()) return out.add(Verdict::skip, "Infinity token: " + c.key_name("avaya.isMockMode") + " is on");
   if (!relay::blocked_reason(c, store::Direction::inbound).empty())
     return out.add(Verdict::skip, "Infinity token: settings incomplete (above)");
   infinity::ClientCredentials creds{c.avaya_base_url(), c.str("avaya.clientId"), c.str("avaya.clientSecret")};
@@ -96,11 +96,12 @@ void check_infinity(Checklist& out, const config::Config& c) {
   auto token = http ? infinity::request_token(**http, creds) : std::unexpected(http.error());
   if (token) out.add(Verdict::ok, "Infinity token obtained from " + creds.base_url + ", expires " + iso8601(token->expires_at));
   else out.add(Verdict::fail, "Infinity token from " + creds.base_url + ": " + token.error().message,
-               "check avaya.host, avaya.clientId and avaya.clientSecret against the connector in Infinity Admin Console");
+               "check " + c.key_name("avaya.host") + ", " + c.key_name("avaya.clientId") + " and " + c.key_name("avaya.clientSecret") +
+                   " against the connector in Infinity Admin Console");
 }
 
 void check_twilio(Checklist& out, const config::Config& c) {
-  if (c.twilio_mock()) return out.add(Verdict::skip, "Twilio credentials and numbers: twilio.isMockMode is on");
+  if (c.twilio_mock()) return out.add(Verdict::skip, "Twilio credentials and numbers: " + c.key_name("twilio.isMockMode") + " is on");
   if (!relay::blocked_reason(c, store::Direction::outbound).empty())
     return out.add(Verdict::skip, "Twilio credentials: settings incomplete (above)");
   twilio::Client client(c.str("twilio.apiBaseUrl"),
@@ -110,7 +111,8 @@ void check_twilio(Checklist& out, const config::Config& c) {
   auto account = client.fetch_account();
   if (!account)
     return out.add(Verdict::fail, "Twilio account " + c.str("twilio.account.sid") + ": " + account.error().message,
-                   "check twilio.account.sid and twilio.account.authToken (or twilio.apiKey.sid/secret) in the Twilio Console");
+                   "check " + c.key_name("twilio.account.sid") + " and " + c.key_name("twilio.account.authToken") + " (or " +
+                       c.key_name("twilio.apiKey.sid") + "/secret) in the Twilio Console");
   auto status = account->value("status", std::string("unknown"));
   out.add(status == "active" ? Verdict::ok : Verdict::fail, "Twilio account " + c.str("twilio.account.sid") + " is " + status,
           "the Twilio account must be active");
@@ -145,11 +147,18 @@ int doctor(Context& ctx) {
   fmt::print("infinity-sms doctor ({})\n", loaded->file.path().string());
   Checklist out;
   check_file(out, *loaded);
-  check_settings(out, c);
+  if (auto whole = config::check_whole(c); !whole)
+    out.add(Verdict::fail, "the tenants: " + whole.error().message, "fix each key named; serve refuses to start until then");
   check_public_url(out, c);
   check_store(out, c);
-  check_infinity(out, c);
-  check_twilio(out, c);
+  // Each tenant's own accounts, the default (top-level) one first.
+  for (const auto& name : c.tenant_names()) {
+    const auto& tenant = *c.tenant(name);
+    if (c.has_named_tenants()) fmt::print("tenant {}{}\n", name, name == config::kDefaultTenant ? " (the top-level twilio and avaya keys)" : "");
+    check_settings(out, tenant);
+    check_infinity(out, tenant);
+    check_twilio(out, tenant);
+  }
   fmt::print("{}\n", out.failures ? fmt::format("{} check(s) failed", out.failures) : std::string("all checks passed"));
   return out.failures ? kExitFailure : kExitOk;
 }
@@ -159,9 +168,10 @@ int doctor(Context& ctx) {
 void add_doctor(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("doctor", "Check the configuration, the store, Infinity and Twilio; print the fix for each failure");
   cmd->footer(
-      "Checks: config file permissions, settings for both directions and webhook secrets, that\n"
-      "server.publicUrl is https, that the outbox takes writes, an Infinity token, the Twilio account,\n"
-      "and that each Twilio number's incoming-SMS webhook is this connector's URL with POST.\n"
+      "Checks: config file permissions, the tenants' consistency, that server.publicUrl is https, that\n"
+      "the outbox takes writes, and for each tenant: settings for both directions and webhook secrets,\n"
+      "an Infinity token, the Twilio account, and that each Twilio number's incoming-SMS webhook is\n"
+      "this connector's URL with POST.\n"
       "Exit status: 0 when every check passes (warnings allowed), 1 otherwise, 2 for a config error.\n"
       "Examples:\n"
       "  infinity-sms doctor\n"

@@ -1,6 +1,7 @@
 // The outbox subcommand: list, show, retry and purge messages in the outbox serve uses.
 #include "cli/context.h"
 #include "core/clock.h"
+#include "relay/providers.h"
 #include "store/retention.h"
 #include "store/store.h"
 
@@ -14,8 +15,12 @@ struct Opts {
   bool json = false, dead = false;
 };
 
-nlohmann::json to_json(const store::Message& m) {
+// The tenant a message belongs to (by its conversation's business number).
+std::string tenant_of(const store::Message& m, const config::Config& c) { return relay::tenant_view(c, m).tenant_name(); }
+
+nlohmann::json to_json(const store::Message& m, const config::Config& c) {
   return {{"id", m.id},
+          {"tenant", tenant_of(m, c)},
           {"direction", store::to_string(m.direction)},
           {"state", store::to_string(m.state)},
           {"conversation", m.conversation},
@@ -38,16 +43,22 @@ int list(Context& ctx, const Opts& o) {
   if (!s) return report(s.error());
   auto messages = (*s)->list(state, o.limit);
   if (!messages) return report(messages.error());
+  auto loaded = ctx.load();
+  if (!loaded) return kExitUsage;
+  const auto& c = loaded->effective;
   if (o.json) {
     auto arr = nlohmann::json::array();
-    for (const auto& m : *messages) arr.push_back(to_json(m));
+    for (const auto& m : *messages) arr.push_back(to_json(m, c));
     fmt::print("{}\n", arr.dump(2));
     return kExitOk;
   }
-  fmt::print("{:>6}  {:<8}  {:<9}  {:>3}  {:<24}  {:<34}  {}\n", "ID", "DIR", "STATE", "TRY", "CREATED", "SOURCE", "LAST ERROR");
+  // The tenant column only where there are tenants.
+  auto tenant = [&](const std::string& name) { return c.has_named_tenants() ? fmt::format("{:<12}  ", name) : std::string(); };
+  fmt::print("{:>6}  {}{:<8}  {:<9}  {:>3}  {:<24}  {:<34}  {}\n", "ID", tenant("TENANT"), "DIR", "STATE", "TRY", "CREATED", "SOURCE",
+             "LAST ERROR");
   for (const auto& m : *messages)
-    fmt::print("{:>6}  {:<8}  {:<9}  {:>3}  {:<24}  {:<34}  {}\n", m.id, store::to_string(m.direction), store::to_string(m.state),
-               m.attempts, iso8601(SysTime(std::chrono::milliseconds(m.created_ms))), m.source_id,
+    fmt::print("{:>6}  {}{:<8}  {:<9}  {:>3}  {:<24}  {:<34}  {}\n", m.id, tenant(tenant_of(m, c)), store::to_string(m.direction),
+               store::to_string(m.state), m.attempts, iso8601(SysTime(std::chrono::milliseconds(m.created_ms))), m.source_id,
                m.provider_code.empty() ? m.last_error : m.provider_code + " " + m.last_error);
   return kExitOk;
 }
@@ -58,7 +69,9 @@ int show(Context& ctx, const Opts& o) {
   auto m = (*s)->get(o.id);
   if (!m) return report(m.error());
   if (!*m) return report(make_error(ErrorKind::invalid_input, "no message " + std::to_string(o.id) + " in the outbox"));
-  auto j = to_json(**m);
+  auto loaded = ctx.load();
+  if (!loaded) return kExitUsage;
+  auto j = to_json(**m, loaded->effective);
   j["attemptHistory"] = nlohmann::json::array();
   auto history = (*s)->attempts(o.id);
   if (!history) return report(history.error());

@@ -52,6 +52,15 @@ void print_table(const nlohmann::json& s, const std::string& url) {
   const auto& opt_outs = s["optOuts"];
   fmt::print("  {:<16}{}\n", "opt-outs", opt_outs.is_number() ? opt_outs.dump() + " (infinity-sms optout list)" : "-");
   fmt::print("  {:<16}{}\n", "token expires", or_dash(s["tokenExpires"]));
+  const auto tenants = s.value("tenants", nlohmann::json::object());
+  for (const auto& [name, t] : tenants.items()) {
+    std::string states;
+    const auto tenant_upstreams = t.value("upstreams", nlohmann::json::object());
+    for (const auto& [upstream, u] : tenant_upstreams.items()) states += fmt::format(", {} {}", upstream, u.value("state", "?"));
+    fmt::print("  {:<16}queued {}, oldest {}, dead {}{}, token expires {}\n", "tenant " + name,
+               t.value("/queue/queued"_json_pointer, 0), or_dash(t["oldestQueued"]), t.value("deadLetters", 0), states,
+               t.contains("tokenError") ? "- (" + t.value("tokenError", "") + ")" : or_dash(t["tokenExpires"]));
+  }
 }
 
 int status(Context& ctx, const Opts& o) {

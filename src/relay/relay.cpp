@@ -480,6 +480,17 @@ UpstreamState Relay::upstream(store::Direction direction) const {
   return {};
 }
 
+UpstreamState Relay::upstream(store::Direction direction, std::string_view tenant) const {
+  return impl_->lane(direction).upstream(tenant).state();
+}
+
+Result<std::optional<std::chrono::system_clock::time_point>> Relay::check_infinity_token(std::string_view tenant) {
+  auto c = impl_->live.get();
+  const auto* view = c->tenant(tenant);
+  if (!view) return fail(ErrorKind::config, "no tenant " + std::string(tenant));
+  return impl_->providers.check_infinity_token(*view, impl_->live.generation());
+}
+
 Result<std::optional<std::chrono::system_clock::time_point>> Relay::check_infinity_token() {
   auto c = impl_->live.get();
   std::optional<std::chrono::system_clock::time_point> soonest;

@@ -44,9 +44,13 @@ class Relay {
   // The state of the upstream a direction delivers to: Infinity (inbound) or Twilio (outbound);
   // with tenants, the first failing tenant's, else healthy.
   UpstreamState upstream(store::Direction direction) const;
+  // The same for one tenant's.
+  UpstreamState upstream(store::Direction direction, std::string_view tenant) const;
   // Obtains every tenant's Infinity token now (cached while valid) and returns when the first
   // expires; nullopt when every tenant is in Infinity mock mode (no token needed).
   Result<std::optional<std::chrono::system_clock::time_point>> check_infinity_token();
+  // The same for one tenant's token.
+  Result<std::optional<std::chrono::system_clock::time_point>> check_infinity_token(std::string_view tenant);
 
  private:
   struct Impl;

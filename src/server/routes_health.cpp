@@ -1,6 +1,7 @@
 // Liveness (/api/health), readiness (/api/ready) and the operator's status (/api/status).
 #include "core/clock.h"
 #include "server/routes.h"
+#include "server/tenant_figures.h"
 #include "server/webhook_auth.h"
 
 namespace sms::server {
@@ -64,6 +65,28 @@ Response ready(AppState& state) {
   return json_response(r.reasons.empty() ? 200 : 503, body);
 }
 
+// Each tenant's queue, oldest message, dead letters, upstreams and token, with named tenants.
+nlohmann::json tenants_json(AppState& state, const config::Config& config) {
+  auto queues = tenant_queues(state.store, config);
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& name : config.tenant_names()) {
+    auto& t = out[name];
+    t["numbers"] = config.numbers(name);
+    if (queues) {
+      const auto& q = queues->at(name);
+      for (const auto& [s, n] : q.counts) t["queue"][store::to_string(s)] = n;
+      t["oldestQueued"] = optional_time(q.oldest_queued_ms);
+      t["deadLetters"] = q.counts.at(store::State::dead);
+    }
+    for (auto d : {store::Direction::inbound, store::Direction::outbound})
+      t["upstreams"][relay::upstream_name(d)] = upstream_json(state.relay.upstream(d, name));
+    auto token = state.relay.check_infinity_token(name);
+    t["tokenExpires"] = token && *token ? nlohmann::json(iso8601(**token)) : nlohmann::json(nullptr);
+    if (!token) t["tokenError"] = token.error().message;
+  }
+  return out;
+}
+
 // What an operator checks first: readiness, the queue, the last delivery each way, each
 // upstream's state, dead letters, the opt-out register's size and the token's expiry.
 Response status(AppState& state) {
@@ -92,6 +115,7 @@ Response status(AppState& state) {
       {"optOuts", opt_outs ? nlohmann::json(*opt_outs) : nlohmann::json(nullptr)},
       {"tokenExpires", r.token_expires ? nlohmann::json(iso8601(*r.token_expires)) : nlohmann::json(nullptr)},
   };
+  if (auto config = state.live.get(); config->has_named_tenants()) body["tenants"] = tenants_json(state, *config);
   return json_response(200, body);
 }
 

@@ -5,8 +5,16 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "server/routes.h"
+#include "server/tenant_figures.h"
 
 namespace sms::server {
+namespace {
+
+double failing_seconds(const relay::UpstreamState& u) {
+  return u.failing ? static_cast<double>(unix_ms_now() - u.failing_since_ms) / 1000.0 : 0.0;
+}
+
+}  // namespace
 
 Handler instrumented(const std::string& route, Handler handler) {
   return [route, handler = std::move(handler)](const Request& request) {
@@ -53,8 +61,42 @@ void add_metrics_routes(Router& router, AppState& state) {
                    std::vector<std::pair<metrics::Labels, double>> out;
                    for (auto d : {store::Direction::inbound, store::Direction::outbound}) {
                      auto u = state.relay.upstream(d);
-                     out.push_back({{{"upstream", relay::upstream_name(d)}}, u.failing ? static_cast<double>(unix_ms_now() - u.failing_since_ms) / 1000.0 : 0.0});
+                     out.push_back({{{"upstream", relay::upstream_name(d)}}, failing_seconds(u)});
                    }
+                   return out;
+                 });
+  // With named tenants, the same figures by tenant.
+  registry.gauge("infinity_sms_tenant_queue_messages", "Messages in the outbox, by tenant and state (named tenants only)", [&state] {
+    std::vector<std::pair<metrics::Labels, double>> out;
+    auto config = state.live.get();
+    if (!config->has_named_tenants()) return out;
+    if (auto queues = tenant_queues(state.store, *config))
+      for (const auto& [tenant, q] : *queues)
+        for (const auto& [s, n] : q.counts)
+          out.push_back({{{"state", store::to_string(s)}, {"tenant", tenant}}, static_cast<double>(n)});
+    return out;
+  });
+  registry.gauge("infinity_sms_tenant_oldest_queued_age_seconds",
+                 "Age of each tenant's oldest undelivered message, 0 when none (named tenants only)", [&state] {
+                   std::vector<std::pair<metrics::Labels, double>> out;
+                   auto config = state.live.get();
+                   if (!config->has_named_tenants()) return out;
+                   if (auto queues = tenant_queues(state.store, *config))
+                     for (const auto& [tenant, q] : *queues)
+                       out.push_back({{{"tenant", tenant}},
+                                      q.oldest_queued_ms ? static_cast<double>(unix_ms_now() - *q.oldest_queued_ms) / 1000.0 : 0.0});
+                   return out;
+                 });
+  registry.gauge("infinity_sms_tenant_upstream_failing_seconds",
+                 "How long each tenant's upstream has been failing, 0 when healthy (named tenants only)", [&state] {
+                   std::vector<std::pair<metrics::Labels, double>> out;
+                   auto config = state.live.get();
+                   if (!config->has_named_tenants()) return out;
+                   for (const auto& tenant : config->tenant_names())
+                     for (auto d : {store::Direction::inbound, store::Direction::outbound}) {
+                       out.push_back({{{"tenant", tenant}, {"upstream", relay::upstream_name(d)}},
+                                      failing_seconds(state.relay.upstream(d, tenant))});
+                     }
                    return out;
                  });
   router.add("GET", "/metrics", [](const Request&) {

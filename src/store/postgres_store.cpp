@@ -311,6 +311,17 @@ class PostgresStore final : public Store {
     });
   }
 
+  Result<std::vector<NumberCount>> counts_by_number() override {
+    return run([&](Connection& c) {
+      std::vector<NumberCount> out;
+      auto r = c.exec("SELECT split_part(conversation, '|', 2) AS number, state, COUNT(*), MIN(created_ms) FROM messages "
+                      "GROUP BY number, state");
+      for (int i = 0; i < r.size(); ++i)
+        if (auto st = parse_state(r.text(i, 1))) out.push_back({r.text(i, 0), *st, r.integer(i, 2), r.integer(i, 3)});
+      return out;
+    });
+  }
+
   Result<void> add_opt_outs(const std::vector<OptOut>& opt_outs) override {
     return run([&](Connection& c) { postgres::opt_outs::add(c, opt_outs); });
   }

@@ -150,6 +150,7 @@ class SpooledStore final : public Store {
   Result<int> retry_all_dead() override { return shared_->retry_all_dead(); }
   Result<Purged> purge(std::int64_t before, std::size_t batch) override { return shared_->purge(before, batch); }
   Result<std::map<State, std::int64_t>> counts() override { return shared_->counts(); }
+  Result<std::vector<NumberCount>> counts_by_number() override { return shared_->counts_by_number(); }
   Result<std::optional<std::int64_t>> oldest_queued_created_ms() override { return shared_->oldest_queued_created_ms(); }
   Result<void> add_opt_outs(const std::vector<OptOut>& o) override { return shared_->add_opt_outs(o); }
   Result<bool> remove_opt_out(const std::string& b, const std::string& e) override { return shared_->remove_opt_out(b, e); }

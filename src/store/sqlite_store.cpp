@@ -285,6 +285,18 @@ class SqliteStore final : public Store, sqlite::Connections {
     });
   }
 
+  Result<std::vector<NumberCount>> counts_by_number() override {
+    return read([&] {
+      std::vector<NumberCount> out;
+      Statement s(reader_,
+                  "SELECT substr(conversation, instr(conversation, '|') + 1) AS number, state, COUNT(*), MIN(created_ms) "
+                  "FROM messages GROUP BY number, state");
+      while (s.step())
+        if (auto st = parse_state(s.text(1))) out.push_back({s.text(0), *st, s.integer(2), s.integer(3)});
+      return out;
+    });
+  }
+
   Result<void> add_opt_outs(const std::vector<OptOut>& opt_outs) override {
     return run([&] {
       Transaction tx(*this);

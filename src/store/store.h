@@ -96,6 +96,14 @@ struct NumberFilter {
 // The business number of a conversation key ("<end user>|<business number>").
 std::string_view business_number(std::string_view conversation);
 
+// One business number's messages in one state: how many, and the oldest one's creation time.
+struct NumberCount {
+  std::string business_number;
+  State state = State::queued;
+  std::int64_t count = 0;
+  std::int64_t oldest_created_ms = 0;
+};
+
 struct Purged {
   std::int64_t messages = 0, keys = 0;
 };
@@ -167,6 +175,9 @@ class Store {
   // Message counts by state (every state present, 0 when none), and the oldest queued age.
   virtual Result<std::map<State, std::int64_t>> counts() = 0;
   virtual Result<std::optional<std::int64_t>> oldest_queued_created_ms() = 0;
+  // The same by business number (the conversation's), for the tenants' figures: one row per
+  // number and state that has messages.
+  virtual Result<std::vector<NumberCount>> counts_by_number() = 0;
 
   // The opt-out register (shared by every instance on PostgreSQL).
   // Records `opt_outs` in one transaction (all or none); a pair already registered takes the

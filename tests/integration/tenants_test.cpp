@@ -117,8 +117,25 @@ void check_one_tenants_outage_holds_up_no_other(TwoTenants& t, Serve& s) {
   WARN("the default tenant's " << kEach << " inbound messages delivered in " << took.count() << " ms while acme's Infinity failed");
   CHECK(took < 5s);
   CHECK(t.acme_inf.messages().size() == 1);  // only the first test's; acme's new ones all wait
+  // Each tenant's figures say whose messages wait, and why.
   auto status = json::parse(s.admin_get("/api/status")->body);
+  INFO(status.dump(2));
   CHECK(status["upstreams"]["infinity"]["state"] == "failing");
+  CHECK(status["tenants"]["acme"]["upstreams"]["infinity"]["state"] == "failing");
+  CHECK(status["tenants"]["acme"]["upstreams"]["twilio"]["state"] == "healthy");
+  CHECK(status["tenants"]["default"]["upstreams"]["infinity"]["state"] == "healthy");
+  CHECK(status["tenants"]["acme"]["queue"]["queued"].get<int>() + status["tenants"]["acme"]["queue"]["sending"].get<int>() == kEach);
+  CHECK(status["tenants"]["acme"]["oldestQueued"].is_string());
+  CHECK(status["tenants"]["default"]["queue"]["queued"] == 0);
+  CHECK(status["tenants"]["default"]["oldestQueued"].is_null());
+  CHECK(status["tenants"]["acme"]["numbers"] == json({kAcmeNumber}));
+  CHECK(status["tenants"]["acme"]["tokenExpires"].is_string());
+  auto metrics = s.admin_get("/metrics")->body;
+  CHECK(metrics.find("infinity_sms_tenant_upstream_failing_seconds{tenant=\"default\",upstream=\"infinity\"} 0\n") != std::string::npos);
+  CHECK(metrics.find("infinity_sms_tenant_upstream_failing_seconds{tenant=\"acme\",upstream=\"infinity\"} 0\n") == std::string::npos);
+  CHECK(metrics.find("infinity_sms_tenant_upstream_failing_seconds{tenant=\"acme\",upstream=\"infinity\"} ") != std::string::npos);
+  CHECK(metrics.find("infinity_sms_tenant_queue_messages{state=\"queued\",tenant=\"default\"} 0\n") != std::string::npos);
+  CHECK(metrics.find("infinity_sms_tenant_oldest_queued_age_seconds{tenant=\"acme\"} ") != std::string::npos);
 
   t.acme_inf.clear_failures();
   auto deadline = std::chrono::steady_clock::now() + 15s;
@@ -224,6 +241,40 @@ TEST_CASE("one tenant's Infinity outage never delays another tenant's messages",
   Serve s(t.config());
   check_each_tenant_uses_its_own_accounts(t, s);
   check_one_tenants_outage_holds_up_no_other(t, s);
+}
+
+TEST_CASE("outbox list, status and doctor show each tenant", "[serve][tenants]") {
+  TwoTenants t;
+  Serve s(t.config());
+  check_each_tenant_uses_its_own_accounts(t, s);
+  REQUIRE(s.wait_state(sms::store::State::sent, 4));
+  const std::vector<std::string> config{"--config", s.dir.file("config.json")};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), config.begin(), config.end());
+    return fakes::run(args);
+  };
+  auto listed = with({"outbox", "list", "--json", "--data-dir", s.dir.file("data")});
+  REQUIRE(listed.exit_code == 0);
+  std::map<std::string, int> by_tenant;
+  for (const auto& m : json::parse(listed.out)) ++by_tenant[m["tenant"]];
+  CHECK(by_tenant == std::map<std::string, int>{{"acme", 2}, {"default", 2}});
+  auto table = with({"outbox", "list", "--data-dir", s.dir.file("data")});
+  CHECK(table.out.find("TENANT") != std::string::npos);
+  CHECK(table.out.find("acme ") != std::string::npos);
+
+  auto status = with({"status", "--url", "http://127.0.0.1:" + std::to_string(s.admin_port)});
+  CHECK(status.exit_code == 0);
+  CHECK(status.out.find("tenant acme     queued 0, oldest -, dead 0, infinity healthy, twilio healthy, token expires 20") !=
+        std::string::npos);
+  CHECK(status.out.find("tenant default  queued 0") != std::string::npos);
+
+  auto doctor = with({"doctor"});
+  INFO(doctor.out);
+  CHECK(doctor.out.find("tenant acme\n") != std::string::npos);
+  CHECK(doctor.out.find("[ok]   Infinity token obtained from " + t.acme_inf.url()) != std::string::npos);
+  CHECK(doctor.out.find("[ok]   Infinity token obtained from " + t.inf.url()) != std::string::npos);
+  CHECK(doctor.out.find("Twilio account " + t.acme_tw.account_sid() + " is active") != std::string::npos);
+  CHECK(doctor.out.find(t.acme_tw.auth_token()) == std::string::npos);
 }
 
 TEST_CASE("tenants on the shared PostgreSQL store: own accounts, and one's outage holds up no other", "[serve][tenants][postgres]") {

@@ -47,6 +47,7 @@ class CountingStore final : public store::Store {
   Result<int> retry_all_dead() override { return s_->retry_all_dead(); }
   Result<store::Purged> purge(std::int64_t before, std::size_t batch) override { return s_->purge(before, batch); }
   Result<std::map<State, std::int64_t>> counts() override { return s_->counts(); }
+  Result<std::vector<store::NumberCount>> counts_by_number() override { return s_->counts_by_number(); }
   Result<std::optional<std::int64_t>> oldest_queued_created_ms() override { return s_->oldest_queued_created_ms(); }
   Result<void> add_opt_outs(const std::vector<store::OptOut>& o) override { return s_->add_opt_outs(o); }
   Result<bool> remove_opt_out(const std::string& b, const std::string& e) override { return s_->remove_opt_out(b, e); }

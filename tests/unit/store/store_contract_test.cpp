@@ -288,6 +288,26 @@ CONTRACT_TEST("a number filter limits claims and make_due to some business numbe
   CHECK(texts(*s->claim_due(Direction::inbound, now, 10, acme)) == std::vector<std::string>{"acme-1"});
 }
 
+CONTRACT_TEST("counts by business number give each number's states and oldest message") {
+  TestType backend;
+  auto s = backend.open();
+  auto before = unix_ms_now();
+  s->enqueue("k1", {msg("+1001|+15550100", "a1"), msg("+1001|+15550100", "a2"), msg("+1002|+15550200", "b1")});
+  auto claimed = *s->claim_due(Direction::inbound, unix_ms_now(), 10, {});
+  REQUIRE(claimed.size() == 2);
+  for (const auto& m : claimed)
+    if (m.conversation == "+1002|+15550200") s->mark_dead(m.id, Error{ErrorKind::permanent, "no", 400, "", "", {}}, {});
+  auto rows = *s->counts_by_number();
+  std::map<std::pair<std::string, State>, std::int64_t> got;
+  for (const auto& r : rows) {
+    got[{r.business_number, r.state}] = r.count;
+    CHECK(r.oldest_created_ms >= before);
+  }
+  CHECK(got == std::map<std::pair<std::string, State>, std::int64_t>{{{"+15550100", State::queued}, 1},
+                                                                     {{"+15550100", State::sending}, 1},
+                                                                     {{"+15550200", State::dead}, 1}});
+}
+
 CONTRACT_TEST("status callbacks only move forward") {
   TestType backend;
   auto s = backend.open();
