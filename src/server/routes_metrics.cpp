@@ -14,6 +14,14 @@ double failing_seconds(const relay::UpstreamState& u) {
   return u.failing ? static_cast<double>(unix_ms_now() - u.failing_since_ms) / 1000.0 : 0.0;
 }
 
+// Each tenant's queue with named tenants; none without them, or when the store does not answer.
+std::map<std::string, TenantQueue> named_tenant_queues(AppState& state) {
+  auto config = state.live.get();
+  if (!config->has_named_tenants()) return {};
+  auto queues = tenant_queues(state.store, *config);
+  return queues ? std::move(*queues) : std::map<std::string, TenantQueue>();
+}
+
 }  // namespace
 
 Handler instrumented(const std::string& route, Handler handler) {
@@ -68,23 +76,16 @@ void add_metrics_routes(Router& router, AppState& state) {
   // With named tenants, the same figures by tenant.
   registry.gauge("infinity_sms_tenant_queue_messages", "Messages in the outbox, by tenant and state (named tenants only)", [&state] {
     std::vector<std::pair<metrics::Labels, double>> out;
-    auto config = state.live.get();
-    if (!config->has_named_tenants()) return out;
-    if (auto queues = tenant_queues(state.store, *config))
-      for (const auto& [tenant, q] : *queues)
-        for (const auto& [s, n] : q.counts)
-          out.push_back({{{"state", store::to_string(s)}, {"tenant", tenant}}, static_cast<double>(n)});
+    for (const auto& [tenant, q] : named_tenant_queues(state))
+      for (const auto& [s, n] : q.counts) out.push_back({{{"state", store::to_string(s)}, {"tenant", tenant}}, static_cast<double>(n)});
     return out;
   });
   registry.gauge("infinity_sms_tenant_oldest_queued_age_seconds",
                  "Age of each tenant's oldest undelivered message, 0 when none (named tenants only)", [&state] {
                    std::vector<std::pair<metrics::Labels, double>> out;
-                   auto config = state.live.get();
-                   if (!config->has_named_tenants()) return out;
-                   if (auto queues = tenant_queues(state.store, *config))
-                     for (const auto& [tenant, q] : *queues)
-                       out.push_back({{{"tenant", tenant}},
-                                      q.oldest_queued_ms ? static_cast<double>(unix_ms_now() - *q.oldest_queued_ms) / 1000.0 : 0.0});
+                   for (const auto& [tenant, q] : named_tenant_queues(state))
+                     out.push_back({{{"tenant", tenant}},
+                                    q.oldest_queued_ms ? static_cast<double>(unix_ms_now() - *q.oldest_queued_ms) / 1000.0 : 0.0});
                    return out;
                  });
   registry.gauge("infinity_sms_tenant_upstream_failing_seconds",
