@@ -106,7 +106,7 @@ class Config {
   // A named tenant's business numbers (empty for "default").
   std::vector<std::string> numbers(std::string_view tenant) const;
   // Whether named tenants are configured.
-  bool has_named_tenants() const { return tenant_names().size() > 1 || tenant_names().front() != kDefaultTenant; }
+  bool has_named_tenants() const;
   // How a user names `key` of this configuration: "tenants.<name>.<key>" in a tenant's view.
   std::string key_name(std::string_view key) const { return prefix_ + std::string(key); }
 

@@ -93,6 +93,8 @@ void Config::index_tenants() {
 
 const std::vector<std::string>& Config::tenant_names() const { return tenants_->names; }
 
+bool Config::has_named_tenants() const { return !tenants_->views.empty(); }
+
 const Config* Config::tenant(std::string_view name) const {
   if (name == kDefaultTenant) return this;
   auto it = tenants_->views.find(name);

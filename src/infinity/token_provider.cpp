@@ -73,7 +73,6 @@ struct TokenProvider::Impl {
   ClientCredentials creds;
   http::Timeouts timeouts;
   std::mutex mutex;  // held during a refresh: concurrent callers wait for that one request
-  std::unique_ptr<http::Client> http;
   std::optional<Token> token;
   std::optional<Error> last_error;
   Clock::time_point retry_not_before{};
@@ -82,12 +81,11 @@ struct TokenProvider::Impl {
   Result<Token> refresh_locked() {
     auto now = Clock::now();
     if (last_error && now < retry_not_before) return std::unexpected(*last_error);
-    if (!http) {
-      auto c = http::Client::create(creds.base_url, timeouts);
-      if (!c) return std::unexpected(c.error());
-      http = std::move(*c);
-    }
-    auto t = request_token(*http, creds);
+    // A connection of its own each time: a token lasts minutes, and a connection kept open for
+    // the next one would hold a socket (and a thread of the token server) per tenant meanwhile.
+    auto http = http::Client::create(creds.base_url, timeouts);
+    if (!http) return std::unexpected(http.error());
+    auto t = request_token(**http, creds);
     static auto& refreshes = metrics::registry().counter("infinity_sms_token_requests_total",
                                                         "Infinity token requests", {{"outcome", "ok"}});
     static auto& failures = metrics::registry().counter("infinity_sms_token_requests_total",

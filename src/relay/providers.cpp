@@ -34,53 +34,55 @@ const config::Config& tenant_view(const config::Config& c, const store::Message&
   return view ? *view : c;
 }
 
-std::shared_ptr<infinity::TokenProvider> Providers::token_provider(const config::Config& c, std::uint64_t generation) {
-  std::lock_guard lock(tokens_mutex_);
-  if (tokens_generation_ != generation) {
-    tokens_.clear();
-    tokens_generation_ = generation;
+Providers::Idle& Providers::idle_locked(const config::Config& c, std::uint64_t generation) {
+  if (!generation_ || generation > *generation_) {
+    idle_.clear();
+    generation_ = generation;
   }
-  auto& tokens = tokens_[c.tenant_name()];
-  if (!tokens)
-    tokens = std::make_shared<infinity::TokenProvider>(
+  auto& idle = idle_[c.tenant_name()];
+  if (!idle.tokens)
+    idle.tokens = std::make_shared<infinity::TokenProvider>(
         infinity::ClientCredentials{c.avaya_base_url(), c.str("avaya.clientId"), c.str("avaya.clientSecret")},
         timeouts_of(c));
-  return tokens;
+  return idle;
 }
 
-Providers::Clients::Tenant& Providers::clients_for(Clients& clients, const config::Config& c, std::uint64_t generation) {
-  if (clients.generation != generation) {
-    clients.tenants.clear();
-    clients.generation = generation;
-  }
-  auto& t = clients.tenants[c.tenant_name()];
-  if (!t.twilio) {
-    t.twilio = std::make_unique<twilio::Client>(
-        c.str("twilio.apiBaseUrl"),
-        twilio::Credentials{c.str("twilio.account.sid"), c.str("twilio.account.authToken"), c.str("twilio.apiKey.sid"),
-                            c.str("twilio.apiKey.secret")},
-        timeouts_of(c));
-    t.infinity = std::make_unique<infinity::Client>(
-        infinity::SendOptions{c.avaya_base_url(), c.str("avaya.accountId"), c.str("avaya.sendMessagePath")},
-        token_provider(c, generation), timeouts_of(c));
-  }
-  return t;
-}
-
-Result<std::string> Providers::send(const store::Message& m, const config::Config& c, std::uint64_t generation, Clients& all) {
-  auto& clients = clients_for(all, c, generation);
-  if (m.direction == Direction::inbound) {
-    if (c.avaya_mock()) {
-      spdlog::info("sent to Infinity (mock): message {} {}", m.id, m.source_id);
-      if (spdlog::should_log(spdlog::level::debug)) {
-        auto payload = nlohmann::json::parse(m.payload, nullptr, false);
-        spdlog::debug("mock Infinity message {}: text {}", m.id,
-                      log::text(payload.is_object() ? payload.value("/body/text"_json_pointer, std::string()) : ""));
-      }
-      return "mock";
+template <class Client, class Make, class Use>
+Result<std::string> Providers::lend(std::vector<std::unique_ptr<Client>> Idle::*shelf, const config::Config& c,
+                                    std::uint64_t generation, Make make, Use use) {
+  std::unique_ptr<Client> client;
+  {
+    std::lock_guard lock(mutex_);
+    auto& idle = idle_locked(c, generation).*shelf;
+    if (generation == generation_ && !idle.empty()) {  // a delivery with an older configuration gets a client of its own
+      client = std::move(idle.back());
+      idle.pop_back();
     }
-    return clients.infinity->send_message(m.payload);
   }
+  if (!client) client = make();
+  auto result = use(*client);
+  std::lock_guard lock(mutex_);
+  if (generation == generation_) (idle_locked(c, generation).*shelf).push_back(std::move(client));
+  return result;
+}
+
+Result<std::string> Providers::send_to_infinity(const store::Message& m, const config::Config& c, std::uint64_t generation) {
+  std::shared_ptr<infinity::TokenProvider> tokens;
+  {
+    std::lock_guard lock(mutex_);
+    tokens = idle_locked(c, generation).tokens;
+  }
+  return lend(
+      &Idle::infinity, c, generation,
+      [&] {
+        return std::make_unique<infinity::Client>(
+            infinity::SendOptions{c.avaya_base_url(), c.str("avaya.accountId"), c.str("avaya.sendMessagePath")}, tokens,
+            timeouts_of(c));
+      },
+      [&](infinity::Client& client) { return client.send_message(m.payload); });
+}
+
+Result<std::string> Providers::send_to_twilio(const store::Message& m, const config::Config& c, std::uint64_t generation) {
   auto payload = nlohmann::json::parse(m.payload, nullptr, false);
   if (!payload.is_object()) payload = nlohmann::json::object();  // sent as is: Twilio refuses it
   if (c.twilio_mock()) {
@@ -90,21 +92,53 @@ Result<std::string> Providers::send(const store::Message& m, const config::Confi
   }
   twilio::OutgoingSms sms{payload.value("from", ""), payload.value("to", ""), payload.value("body", ""), {},
                           payload.value("statusCallback", "")};
-  auto r = clients.twilio->send(sms);
-  if (!r) return std::unexpected(r.error());
+  auto r = lend(
+      &Idle::twilio, c, generation,
+      [&] {
+        return std::make_unique<twilio::Client>(
+            c.str("twilio.apiBaseUrl"),
+            twilio::Credentials{c.str("twilio.account.sid"), c.str("twilio.account.authToken"), c.str("twilio.apiKey.sid"),
+                                c.str("twilio.apiKey.secret")},
+            timeouts_of(c));
+      },
+      [&](twilio::Client& client) -> Result<std::string> {
+        auto sent = client.send(sms);
+        if (!sent) return std::unexpected(sent.error());
+        return sent->sid;
+      });
+  if (!r) return r;
   auto parts = text::segments(sms.body);
   metrics::registry()
       .counter("infinity_sms_sms_segments_total", "SMS segments sent through Twilio, by encoding",
                {{"encoding", parts.encoding == text::Encoding::gsm7 ? "gsm7" : "ucs2"}})
       .inc(static_cast<std::int64_t>(parts.count));
-  return r->sid;
+  return r;
+}
+
+Result<std::string> Providers::send(const store::Message& m, const config::Config& c, std::uint64_t generation) {
+  if (m.direction == Direction::outbound) return send_to_twilio(m, c, generation);
+  if (c.avaya_mock()) {
+    spdlog::info("sent to Infinity (mock): message {} {}", m.id, m.source_id);
+    if (spdlog::should_log(spdlog::level::debug)) {
+      auto payload = nlohmann::json::parse(m.payload, nullptr, false);
+      spdlog::debug("mock Infinity message {}: text {}", m.id,
+                    log::text(payload.is_object() ? payload.value("/body/text"_json_pointer, std::string()) : ""));
+    }
+    return "mock";
+  }
+  return send_to_infinity(m, c, generation);
 }
 
 Result<std::optional<std::chrono::system_clock::time_point>> Providers::check_infinity_token(const config::Config& c,
                                                                                               std::uint64_t generation) {
   if (c.avaya_mock()) return std::nullopt;
   if (auto why = blocked_reason(c, Direction::inbound); !why.empty()) return fail(ErrorKind::config, why);
-  auto t = token_provider(c, generation)->get();
+  std::shared_ptr<infinity::TokenProvider> tokens;
+  {
+    std::lock_guard lock(mutex_);
+    tokens = idle_locked(c, generation).tokens;
+  }
+  auto t = tokens->get();
   if (!t) return std::unexpected(t.error());
   return t->expires_at;
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "core/config.h"
@@ -30,35 +31,40 @@ std::string blocked_reason(const config::Config& tenant, store::Direction direct
 // its view, or `config` itself for the default tenant and for a number no tenant serves.
 const config::Config& tenant_view(const config::Config& config, const store::Message& m);
 
-// Sends messages to the providers. Thread-safe: each delivery worker holds its own Clients,
-// rebuilt when the configuration changes; every worker shares one Infinity token per tenant.
+// Sends messages to the providers. Thread-safe: the workers share each tenant's clients, a
+// client lent to one delivery at a time (so a tenant has as many connections as it has
+// deliveries at once, not one per worker and tenant), rebuilt when the configuration changes;
+// and one Infinity token per tenant.
 class Providers {
  public:
-  struct Clients {
-    struct Tenant {
-      std::unique_ptr<twilio::Client> twilio;
-      std::unique_ptr<infinity::Client> infinity;
-    };
-    std::uint64_t generation = ~0ull;  // of the configuration they were built from
-    std::map<std::string, Tenant, std::less<>> tenants;  // built at a tenant's first message
-  };
-
   // Sends one message with `tenant`'s configuration (generation `generation` of the whole);
   // returns the provider's id for it ("mock" in mock mode).
-  Result<std::string> send(const store::Message& m, const config::Config& tenant, std::uint64_t generation, Clients& clients);
+  Result<std::string> send(const store::Message& m, const config::Config& tenant, std::uint64_t generation);
   // Obtains `tenant`'s Infinity token now (cached while valid) and returns when it expires;
   // nullopt in Infinity mock mode (no token needed).
   Result<std::optional<std::chrono::system_clock::time_point>> check_infinity_token(const config::Config& tenant,
                                                                                      std::uint64_t generation);
 
  private:
-  // The tenant's shared token provider; all are replaced when the configuration changes.
-  std::shared_ptr<infinity::TokenProvider> token_provider(const config::Config& tenant, std::uint64_t generation);
-  Clients::Tenant& clients_for(Clients& clients, const config::Config& tenant, std::uint64_t generation);
+  struct Idle {  // one tenant's clients not lent out
+    std::vector<std::unique_ptr<twilio::Client>> twilio;
+    std::vector<std::unique_ptr<infinity::Client>> infinity;
+    std::shared_ptr<infinity::TokenProvider> tokens;
+  };
+  // Under mutex_: the tenant's idle clients; every tenant's are dropped when a newer
+  // configuration is seen first.
+  Idle& idle_locked(const config::Config& tenant, std::uint64_t generation);
+  // Lends one of the tenant's idle clients on `shelf` (or a new one, made by `make`) to `use`,
+  // and takes it back unless the configuration changed meanwhile.
+  template <class Client, class Make, class Use>
+  Result<std::string> lend(std::vector<std::unique_ptr<Client>> Idle::*shelf, const config::Config& tenant,
+                           std::uint64_t generation, Make make, Use use);
+  Result<std::string> send_to_twilio(const store::Message& m, const config::Config& tenant, std::uint64_t generation);
+  Result<std::string> send_to_infinity(const store::Message& m, const config::Config& tenant, std::uint64_t generation);
 
-  std::mutex tokens_mutex_;
-  std::uint64_t tokens_generation_ = ~0ull;
-  std::map<std::string, std::shared_ptr<infinity::TokenProvider>, std::less<>> tokens_;  // by tenant
+  std::mutex mutex_;
+  std::optional<std::uint64_t> generation_;      // of the idle clients
+  std::map<std::string, Idle, std::less<>> idle_;  // by tenant
 };
 
 }  // namespace sms::relay

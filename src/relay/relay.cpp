@@ -60,6 +60,7 @@ struct Relay::Impl {
 
     UpstreamHealth& upstream(std::string_view tenant) {
       std::lock_guard lock(upstreams_mutex);
+      if (auto it = upstreams.find(tenant); it != upstreams.end()) return it->second;
       return upstreams.try_emplace(std::string(tenant)).first->second;
     }
   };
@@ -136,8 +137,7 @@ struct Relay::Impl {
     return e;
   }
 
-  void deliver(const store::Message& m, const config::Config& c, std::uint64_t generation, Providers::Clients& clients,
-               std::mt19937_64& rng) {
+  void deliver(const store::Message& m, const config::Config& c, std::uint64_t generation, std::mt19937_64& rng) {
     auto d = static_cast<int>(m.direction == Direction::inbound ? 0 : 1);
     // The ids that tie this delivery to the webhook it came from (source_id is the MessageSid
     // inbound, the eventId or messageId outbound).
@@ -146,7 +146,7 @@ struct Relay::Impl {
     const auto& tenant = tenant_view(c, m);
     Result<std::string> result = "";
     if (auto refused = refused_by_opt_out(m, c)) result = std::unexpected(*refused);
-    else result = providers.send(m, tenant, generation, clients);
+    else result = providers.send(m, tenant, generation);
     if (result) {
       ++sent[d];  // counted before the store write, so whoever sees the state sees the count
       last_sent_ms[d] = unix_ms_now();
@@ -280,10 +280,11 @@ struct Relay::Impl {
     std::vector<std::string> open;
     bool default_open = false, all_open = true;
     for (const auto& name : c.tenant_names()) {
-      const auto& view = *c.tenant(name);
       auto& health = l.upstream(name);
       bool probing = health.state().failing;
-      if (!relay::blocked_reason(view, l.direction).empty() || health.claim_limit(now, normal, interval) == 0) {
+      // Only the default tenant can lack settings: a named one without them is refused (check_tenants).
+      bool blocked = name == config::kDefaultTenant && !relay::blocked_reason(c, l.direction).empty();
+      if (blocked || health.claim_limit(now, normal, interval) == 0) {
         all_open = false;
         continue;
       }
@@ -393,7 +394,6 @@ struct Relay::Impl {
   }
 
   void worker(Lane& l) {
-    Providers::Clients clients;
     std::mt19937_64 rng(std::random_device{}());
     while (!stopping) {
       auto generation = live.generation();
@@ -404,7 +404,7 @@ struct Relay::Impl {
         idle(l);
         continue;
       }
-      deliver(*m, *c, generation, clients, rng);
+      deliver(*m, *c, generation, rng);
       // The conversation's next message is now due: this worker's next take() claims it.
     }
   }

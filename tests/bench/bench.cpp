@@ -150,9 +150,9 @@ struct Serve {
 std::string number(std::int64_t i, int conversations = kConversations) { return fmt::format("+1555{:07d}", i % conversations); }
 
 bench::Request twilio_inbound(int port, const std::string& token, std::int64_t i, const std::string& tag,
-                              int conversations = kConversations) {
+                              int conversations = kConversations, const std::string& to = "+15559870002") {
   sms::form::Fields f = {{"MessageSid", fmt::format("SM{:032x}", i)}, {"AccountSid", "AC00000000000000000000000000000001"},
-                         {"From", number(i, conversations)},  {"To", "+15559870002"}, {"Body", fmt::format("{}-{}", tag, i)},
+                         {"From", number(i, conversations)},  {"To", to}, {"Body", fmt::format("{}-{}", tag, i)},
                          {"NumMedia", "0"}, {"NumSegments", "1"}};
   auto url = fmt::format("http://127.0.0.1:{}/callbacks/twilio/sms", port);
   return {"/callbacks/twilio/sms", "application/x-www-form-urlencoded", sms::form::encode(f),
@@ -209,14 +209,20 @@ std::string claim_ms(sms::store::Store& store) {
 }
 
 // Delivery rate of the `total` messages tagged `tag`, once they reached the upstream (which had
-// `earlier` messages on `path` before them).
-std::string relay_rate(const fakes::FakeUpstream& up, const std::string& path, const std::string& tag, std::int64_t total,
-                       std::size_t earlier = 0) {
+// `earlier` messages on `path` before them), and how many of them arrived.
+std::pair<double, std::size_t> delivery_rate(const fakes::FakeUpstream& up, const std::string& path, const std::string& tag,
+                                             std::int64_t total, std::size_t earlier = 0) {
   auto got = wait_deliveries(up, path, earlier + static_cast<std::size_t>(total), tag);
   clock_type::time_point first = clock_type::time_point::max(), last{};
   for (const auto& [i, at] : got) first = std::min(first, at), last = std::max(last, at);
   double secs = std::chrono::duration<double>(last - first).count();
-  return fmt::format("{} ({} of {} delivered)", rate(secs > 0 ? static_cast<double>(got.size()) / secs : 0), got.size(), total);
+  return {secs > 0 ? static_cast<double>(got.size()) / secs : 0, got.size()};
+}
+
+std::string relay_rate(const fakes::FakeUpstream& up, const std::string& path, const std::string& tag, std::int64_t total,
+                       std::size_t earlier = 0) {
+  auto [per_second, delivered] = delivery_rate(up, path, tag, total, earlier);
+  return fmt::format("{} ({} of {} delivered)", rate(per_second), delivered, total);
 }
 
 // Fills a store through a serve whose Infinity is down until `target` messages are queued, over
@@ -361,6 +367,43 @@ std::string opt_out_register_cost(const fakes::FakeTwilio& tw, const fakes::Fake
     }
   auto share = [&](double r) { return best[0] > 0 ? r / best[0] : 0; };
   return fmt::format("{} / {} / {} ({:.2f} / {:.2f})", rate(best[0]), rate(best[1]), rate(best[2]), share(best[1]), share(best[2]));
+}
+
+// Inbound webhooks accepted, and relayed to Infinity, with one tenant and with 50 (49 named
+// ones beside the default, on the same fakes): the same load, webhook i to business number
+// i % 50, which with 50 tenants is tenant (i % 50)'s. In alternating runs, twice each; the
+// better of each, and the 50-tenant figures as shares of the one-tenant ones.
+std::string tenants_cost(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, std::chrono::milliseconds seconds,
+                         const std::string& to_infinity) {
+  constexpr int kTenants = 50;
+  auto business = [](std::int64_t i) { return i % kTenants == 0 ? std::string("+15559870002") : fmt::format("+1444{:07d}", i % kTenants); };
+  json tenants = json::object();
+  for (int t = 1; t < kTenants; ++t) {
+    auto tenant = fakes::upstream_config(tw, inf, kWebhookSecret);
+    tenant["avaya"]["connectorId"] = fmt::format("bench-connector-{}", t);
+    tenant["numbers"] = {business(t)};
+    tenants[fmt::format("t{:02d}", t)] = tenant;
+  }
+  double accepted[2] = {0, 0}, relayed[2] = {0, 0};
+  for (int round = 0; round < 2; ++round)
+    for (int k = 0; k < 2; ++k) {
+      auto patch = kLoadThreads;
+      if (k == 1) patch["tenants"] = tenants;
+      Serve s(tw, inf, patch);
+      s.ms_to_ready();
+      auto earlier = inf.count(to_infinity);
+      auto tag = fmt::format("tenants{}{}", k, round);
+      auto load = bench::run_load({s.port, kLoadConnections, 0, seconds}, [&](std::int64_t i) {
+        auto n = 10'000'000 * (2 * round + k + 20) + i;
+        return twilio_inbound(s.port, tw.auth_token(), n, tag, kConversations, business(i));
+      });
+      accepted[k] = std::max(accepted[k], load.per_second());
+      relayed[k] = std::max(relayed[k], delivery_rate(inf, to_infinity, tag, load.ok, earlier).first);
+      s.stop();
+    }
+  return fmt::format("accepted {} / {} ({:.2f}), relayed {} / {} ({:.2f})", rate(accepted[0]), rate(accepted[1]),
+                     accepted[0] > 0 ? accepted[1] / accepted[0] : 0, rate(relayed[0]), rate(relayed[1]),
+                     relayed[0] > 0 ? relayed[1] / relayed[0] : 0);
 }
 
 int bare_server() {
@@ -626,7 +669,11 @@ int main(int argc, char** argv) {
          "(the last two as shares of the first)",
          opt_out_register_cost(tw, inf, seconds, 100000), "within noise (>= 0.9)");
 
-  // 10. The shared PostgreSQL store, when scripts/bench runs under scripts/with-postgres.
+  // 10. What configuring 50 tenants costs the accept path and the relay.
+  report("inbound webhooks accepted / relayed to Infinity: one tenant / 50 tenants (the share)",
+         tenants_cost(tw, inf, seconds, to_infinity), "within noise (>= 0.9)");
+
+  // 11. The shared PostgreSQL store, when scripts/bench runs under scripts/with-postgres.
   if (std::getenv("INFINITY_SMS_TEST_PG_URL")) {
     {
       fakes::TestDatabase db;

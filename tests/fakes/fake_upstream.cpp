@@ -27,9 +27,11 @@ FakeUpstream::~FakeUpstream() {
 std::string FakeUpstream::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 void FakeUpstream::start() {
-  // Enough threads that keep-alive connections from many workers never queue a request past
-  // the client's timeout (which would turn a test's timeout into a real duplicate).
-  server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
+  // Enough threads that keep-alive connections never queue a request past the client's timeout
+  // (which would turn a test's timeout into a real duplicate): each connection holds a thread
+  // while it is open, and a serve with 50 tenants keeps a few open per tenant, as it would to
+  // a real provider, which has no such limit.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(256); };
   server_->set_tcp_nodelay(true);
   server_->set_keep_alive_max_count(1000);  // like the real APIs, not cpp-httplib's 5
   port_ = server_->bind_to_any_port("127.0.0.1");
