@@ -1,4 +1,4 @@
-// Changes to the opt-out register from what end users and Twilio say, logged and counted.
+// The opt-out register: changes from what end users and Twilio say (logged and counted), and the replies it refuses.
 #include "compliance/opt_out_register.h"
 
 #include <spdlog/spdlog.h>
@@ -27,6 +27,33 @@ Result<void> apply(store::Store& store, OptAction action, const std::string& bus
                {{"action", to_string(action)}, {"source", source}})
       .inc();
   return {};
+}
+
+std::optional<Error> refusal(store::Store& store, const store::Message& m, const config::Config& c) {
+  if (m.direction != store::Direction::outbound || !c.flag("compliance.enforceOptOut")) return std::nullopt;
+  auto payload = nlohmann::json::parse(m.payload, nullptr, false);
+  if (!payload.is_object()) return std::nullopt;
+  auto business = payload.value("from", ""), end_user = payload.value("to", "");
+  auto opted_out = store.opted_out(business, end_user);
+  if (!opted_out) {
+    // The failure is the store's, not Twilio's: it must not mark Twilio failing.
+    auto e = opted_out.error();
+    e.kind = ErrorKind::internal;
+    e.message = "opt-out check: " + e.message;
+    return e;
+  }
+  if (!*opted_out) return std::nullopt;
+  auto e = make_error(ErrorKind::permanent, "not sent: " + log::phone(end_user) + " opted out of SMS from " + business +
+                                                " (compliance.enforceOptOut)");
+  e.provider_code = "opted_out";
+  return e;
+}
+
+void opted_out_at_twilio(store::Store& store, const store::Message& m) {
+  auto payload = nlohmann::json::parse(m.payload, nullptr, false);
+  if (!payload.is_object()) return;
+  auto r = apply(store, OptAction::stop, payload.value("from", ""), payload.value("to", ""), "twilio", "");
+  if (!r) spdlog::error("{}", r.error().message);
 }
 
 }  // namespace sms::compliance

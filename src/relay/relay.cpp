@@ -8,7 +8,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <map>
 #include <optional>
 #include <thread>
 
@@ -18,6 +17,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "relay/retry_policy.h"
+#include "relay/tenant_upstreams.h"
 #include "relay/upstream_health.h"
 
 namespace sms::relay {
@@ -54,30 +54,13 @@ struct Relay::Impl {
     bool polling = false;               // an idle worker looks again at the next poll (see idle)
     std::deque<store::Message> claimed;  // claimed (state sending), not yet taken by a worker
     std::vector<std::thread> workers;
-    std::mutex upstreams_mutex;
-    // Each tenant's Infinity (inbound) or Twilio (outbound), by tenant name.
-    std::map<std::string, UpstreamHealth, std::less<>> upstreams;
-
-    UpstreamHealth& upstream(std::string_view tenant) {
-      std::lock_guard lock(upstreams_mutex);
-      if (auto it = upstreams.find(tenant); it != upstreams.end()) return it->second;
-      return upstreams.try_emplace(std::string(tenant)).first->second;
-    }
-  };
-
-  // What one claim may take: the conversations of the tenants whose upstream is not failing (or
-  // is due for a probe) and whose configuration allows delivery, and at most one message of each
-  // probing tenant.
-  struct ClaimPlan {
-    store::NumberFilter filter;
-    std::size_t limit = 0;
-    std::vector<std::string> probing;
+    TenantUpstreams upstreams;           // each tenant's Infinity (inbound) or Twilio (outbound)
   };
 
   store::Store& store;
   config::LiveConfig& live;
-  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, false, false, false, false, {}, {}, {}, {}},
-                   {Direction::outbound, {}, {}, false, false, false, false, false, false, {}, {}, {}, {}}};
+  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, false, false, false, false, {}, {}, {}},
+                   {Direction::outbound, {}, {}, false, false, false, false, false, false, {}, {}, {}}};
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> sent[2] = {0, 0}, retries{0}, dead{0}, expired{0};
   std::atomic<std::int64_t> last_sent_ms[2] = {0, 0};
@@ -114,29 +97,6 @@ struct Relay::Impl {
     return [&c](const store::Message& failed) { return compliance::notice_for(failed, tenant_view(c, failed), iso8601_now()); };
   }
 
-  // An agent's reply to an end user who opted out (compliance.enforceOptOut) is not sent: its
-  // permanent error (provider code opted_out), else nullopt.
-  std::optional<Error> refused_by_opt_out(const store::Message& m, const config::Config& c) {
-    if (m.direction != Direction::outbound || !c.flag("compliance.enforceOptOut")) return std::nullopt;
-    auto payload = nlohmann::json::parse(m.payload, nullptr, false);
-    if (!payload.is_object()) return std::nullopt;
-    auto business = payload.value("from", ""), end_user = payload.value("to", "");
-    auto opted_out = store.opted_out(business, end_user);
-    if (!opted_out) {
-      // Retried with the message's own backoff: sending without knowing could break the law, and
-      // the failure is the store's, not Twilio's (it must not mark Twilio failing).
-      auto e = opted_out.error();
-      e.kind = ErrorKind::internal;
-      e.message = "opt-out check: " + e.message;
-      return e;
-    }
-    if (!*opted_out) return std::nullopt;
-    auto e = make_error(ErrorKind::permanent, "not sent: " + log::phone(end_user) + " opted out of SMS from " + business +
-                                                  " (compliance.enforceOptOut)");
-    e.provider_code = "opted_out";
-    return e;
-  }
-
   void deliver(const store::Message& m, const config::Config& c, std::uint64_t generation, std::mt19937_64& rng) {
     auto d = static_cast<int>(m.direction == Direction::inbound ? 0 : 1);
     // The ids that tie this delivery to the webhook it came from (source_id is the MessageSid
@@ -145,7 +105,7 @@ struct Relay::Impl {
                     {m.direction == Direction::inbound ? "messageSid" : "eventId", m.source_id}});
     const auto& tenant = tenant_view(c, m);
     Result<std::string> result = "";
-    if (auto refused = refused_by_opt_out(m, c)) result = std::unexpected(*refused);
+    if (auto refused = compliance::refusal(store, m, c)) result = std::unexpected(*refused);
     else result = providers.send(m, tenant, generation);
     if (result) {
       ++sent[d];  // counted before the store write, so whoever sees the state sees the count
@@ -168,7 +128,7 @@ struct Relay::Impl {
       bool blocked = e.provider_code == "opted_out";
       count(m.direction, blocked ? "blocked" : "dead");
       spdlog::warn("{} message {} ({}) is dead: {}", store::to_string(m.direction), m.id, m.source_id, e.message);
-      if (e.provider_code == "21610") opted_out_at_twilio(m);
+      if (e.provider_code == "21610") compliance::opted_out_at_twilio(store, m);
       record([&] { return store.mark_dead(m.id, e, notice(c)); });
       if (m.direction == Direction::outbound) notify(Direction::inbound);  // its notice, if any
       if (!blocked) answered(m.direction, tenant);
@@ -188,19 +148,11 @@ struct Relay::Impl {
     record([&] { return store.mark_retry(m.id, *due, e); });
   }
 
-  // Twilio answered 21610: the end user had opted out (texted STOP to the number) before we knew.
-  void opted_out_at_twilio(const store::Message& m) {
-    auto payload = nlohmann::json::parse(m.payload, nullptr, false);
-    if (!payload.is_object()) return;
-    auto r = compliance::apply(store, compliance::OptAction::stop, payload.value("from", ""), payload.value("to", ""), "twilio", "");
-    if (!r) spdlog::error("{}", r.error().message);
-  }
-
   // An upstream-wide failure: returns when the message is due again if its upstream is now
   // failing (its next probe), else nullopt (the message's own backoff).
   std::optional<std::int64_t> failed(const store::Message& m, const config::Config& tenant, const Error& e, std::int64_t now,
                                      std::chrono::milliseconds interval) {
-    auto& health = lane(m.direction).upstream(tenant.tenant_name());
+    auto& health = lane(m.direction).upstreams.of(tenant.tenant_name());
     bool was_failing = health.state().failing;
     auto due = health.failed(m.id, e, now, interval);
     if (due && !was_failing)
@@ -210,22 +162,13 @@ struct Relay::Impl {
     return due;
   }
 
-  // The conversations of `tenant`: those of its numbers, or for the default tenant every other.
-  static store::NumberFilter conversations_of(const config::Config& tenant, const config::Config& all) {
-    if (tenant.tenant_name() != config::kDefaultTenant) return {store::NumberFilter::Mode::only, all.numbers(tenant.tenant_name())};
-    store::NumberFilter f{store::NumberFilter::Mode::except, {}};
-    for (const auto& name : all.tenant_names())
-      for (auto& n : all.numbers(name)) f.numbers.push_back(std::move(n));
-    return f;
-  }
-
   // The upstream answered: if that ends a failing period, every waiting conversation head is
   // due now (also those that failed with a backoff of their own: the first of the failing
   // period's failures, or those of a process killed during it), and the lane's workers claim at once.
   void answered(Direction d, const config::Config& tenant) {
     auto& l = lane(d);
     auto now = unix_ms_now();
-    auto down = l.upstream(tenant.tenant_name()).answered(now);
+    auto down = l.upstreams.of(tenant.tenant_name()).answered(now);
     if (!down) return;
     spdlog::info("upstream {} answers again after {} ms of failures: its waiting {} messages go out now", upstream_label(d, tenant),
                  down->count(), store::to_string(d));
@@ -273,60 +216,6 @@ struct Relay::Impl {
     }
   }
 
-  ClaimPlan plan_claim(Lane& l, const config::Config& c, std::int64_t now) {
-    ClaimPlan plan;
-    auto normal = static_cast<std::size_t>(c.integer("relay.concurrency"));
-    auto interval = duration_of(c, "relay.probeInterval");
-    std::vector<std::string> open;
-    bool default_open = false, all_open = true;
-    for (const auto& name : c.tenant_names()) {
-      auto& health = l.upstream(name);
-      bool probing = health.state().failing;
-      // Only the default tenant can lack settings: a named one without them is refused (check_tenants).
-      bool blocked = name == config::kDefaultTenant && !relay::blocked_reason(c, l.direction).empty();
-      if (blocked || health.claim_limit(now, normal, interval) == 0) {
-        all_open = false;
-        continue;
-      }
-      if (probing) plan.probing.push_back(name);
-      if (name == config::kDefaultTenant) default_open = true;
-      else open.push_back(name);
-    }
-    if (!default_open && open.empty()) return plan;
-    plan.limit = normal;
-    if (all_open && default_open) return plan;
-    if (default_open) {  // every conversation but those of the closed named tenants
-      plan.filter.mode = store::NumberFilter::Mode::except;
-      for (const auto& name : c.tenant_names())
-        if (name != config::kDefaultTenant && std::find(open.begin(), open.end(), name) == open.end())
-          for (auto& n : c.numbers(name)) plan.filter.numbers.push_back(std::move(n));
-    } else {  // the default tenant is closed (or not in use): only the open named tenants' conversations
-      plan.filter.mode = store::NumberFilter::Mode::only;
-      for (const auto& name : open)
-        for (auto& n : c.numbers(name)) plan.filter.numbers.push_back(std::move(n));
-    }
-    return plan;
-  }
-
-  // A failing upstream gets one delivery (the probe) per interval: of a claim, the first message
-  // of each probing tenant is kept, the rest go back to the queue.
-  void keep_one_probe_each(std::vector<store::Message>& claimed, const std::vector<std::string>& probing, const config::Config& c) {
-    std::vector<store::Message> kept;
-    std::vector<std::int64_t> back;
-    std::vector<std::string> probed;
-    for (auto& m : claimed) {
-      const auto& tenant = tenant_view(c, m).tenant_name();
-      if (std::find(probing.begin(), probing.end(), tenant) == probing.end()) kept.push_back(std::move(m));
-      else if (std::find(probed.begin(), probed.end(), tenant) != probed.end()) back.push_back(m.id);
-      else {
-        probed.push_back(tenant);  // this tenant's probe
-        kept.push_back(std::move(m));
-      }
-    }
-    claimed = std::move(kept);
-    if (!back.empty()) record([&] { return store.release(back); });
-  }
-
   // The next message for a worker: one already claimed for the lane, else a fresh claim of up to
   // relay.concurrency conversation heads (one query for several workers), the rest left for the
   // lane's other workers. Claimed messages are heads of distinct conversations, so they may be
@@ -348,10 +237,11 @@ struct Relay::Impl {
     }
     std::optional<Result<std::vector<store::Message>>> r;
     auto now = unix_ms_now();
-    auto plan = plan_claim(l, c, now);
+    auto plan = l.upstreams.plan(c, l.direction, now);
     bool blocked = plan.limit == 0;
     if (!blocked) r = store.claim_due(l.direction, now, plan.limit, plan.filter);
-    if (r && *r && !plan.probing.empty()) keep_one_probe_each(**r, plan.probing, c);
+    if (r && *r && !plan.probing.empty())
+      if (auto back = keep_one_probe_each(**r, plan.probing, c); !back.empty()) record([&] { return store.release(back); });
     std::lock_guard lock(l.mutex);
     l.claiming = false;
     l.blocked = blocked;
@@ -476,12 +366,12 @@ std::string Relay::blocked_reason(store::Direction direction) const {
 UpstreamState Relay::upstream(store::Direction direction) const {
   auto c = impl_->live.get();
   for (const auto& name : c->tenant_names())
-    if (auto s = impl_->lane(direction).upstream(name).state(); s.failing) return s;
+    if (auto s = impl_->lane(direction).upstreams.of(name).state(); s.failing) return s;
   return {};
 }
 
 UpstreamState Relay::upstream(store::Direction direction, std::string_view tenant) const {
-  return impl_->lane(direction).upstream(tenant).state();
+  return impl_->lane(direction).upstreams.of(tenant).state();
 }
 
 Result<std::optional<std::chrono::system_clock::time_point>> Relay::check_infinity_token(std::string_view tenant) {
