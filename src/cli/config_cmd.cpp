@@ -42,6 +42,9 @@ int set(const config::Loaded& loaded, const std::vector<std::string>& args) {
   }
   std::vector<std::string> changed;
   auto written = loaded.file.update([&](nlohmann::json& layer) -> Result<void> {
+    // A map of numbers to rates is set whole, like a list: the numbers not given go.
+    for (std::size_t i = 0; i < args.size(); i += 2)
+      if (config::find_key(args[i])->type == config::Type::rates) config::set_dotted(layer, args[i], nlohmann::json::object());
     changed = config::merge_into(layer, patch);
     return {};
   });

@@ -21,6 +21,10 @@ std::optional<SysTime> parse_iso8601(std::string_view s);
 // Milliseconds since the Unix epoch.
 std::int64_t unix_ms(SysTime t);
 inline std::int64_t unix_ms_now() { return unix_ms(std::chrono::system_clock::now()); }
+// Microseconds since the Unix epoch (send pacing).
+inline std::int64_t unix_us_now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 // "500ms", "30s", "15m", "2h", "7d" (a bare number is seconds); nullopt if malformed.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view s);

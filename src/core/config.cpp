@@ -2,6 +2,8 @@
 #include "core/config.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "core/clock.h"
@@ -20,6 +22,7 @@ using T = Type;
 // within minutes, and the longest published webhook retry schedule (Standard Webhooks, ~28 h)
 // within two days.
 constexpr std::chrono::hours kShortestRetention{48};
+constexpr double kMaxRate = 10000;  // sends per second: beyond any sender Twilio offers
 
 std::vector<KeySpec> make_schema() {
   return {
@@ -68,6 +71,11 @@ std::vector<KeySpec> make_schema() {
       {"relay.retryInitial", T::duration, "1s", S::plain, "", "first retry delay"},
       {"relay.retryMax", T::duration, "5m", S::plain, "", "longest retry delay"},
       {"relay.probeInterval", T::duration, "2s", S::plain, "", "while an upstream fails, one delivery (a probe) is tried per interval; its first answer releases every waiting message"},
+      {"relay.pacing.unit", T::string, "segments", S::plain, "", "what the rates count: segments (an SMS part of 160 GSM-7 / 70 UCS-2 characters) or messages"},
+      {"relay.pacing.longCode", T::rate, 1, S::plain, "", "sends per second from a long code (0: not paced)"},
+      {"relay.pacing.tollFree", T::rate, 3, S::plain, "", "sends per second from a North American toll-free number (0: not paced)"},
+      {"relay.pacing.shortCode", T::rate, 30, S::plain, "", "sends per second from a short code (0: not paced)"},
+      {"relay.pacing.numbers", T::rates, json::object(), S::plain, "", "sends per second of particular numbers, over their kind's rate: {\"+15550100\": 10}"},
       {"relay.inboundMaxAge", T::duration, "24h", S::plain, "", "undelivered inbound messages older than this expire"},
       {"relay.outboundMaxAge", T::duration, "24h", S::plain, "", "undelivered outbound messages older than this expire"},
       {"compliance.enforceOptOut", T::boolean, true, S::plain, "", "agents' replies to an end user who opted out (STOP) are not sent: dead, code opted_out"},
@@ -134,6 +142,19 @@ std::string check_value(const std::string& key, const KeySpec& spec, const json&
       }
       return "";
     }
+    case T::rate:
+      if (!v.is_number() || !(v.get<double>() >= 0) || v.get<double>() > kMaxRate)
+        return key + ": expected sends per second from 0 (not paced) to 10000, such as 1 or 0.5, got " + quoted(spec, v);
+      return "";
+    case T::rates: {
+      if (!v.is_object()) return key + ": expected an object of numbers to sends per second such as {\"+15550100\": 10}, got " + quoted(v);
+      for (const auto& [number, rate] : v.items()) {
+        if (!is_e164(number) && !is_short_code(number))
+          return key + ": " + quoted(json(number)) + " is not an E.164 number or a short code";
+        if (auto p = check_value(key + "." + number, {spec.key, T::rate, 0, S::plain, "", ""}, rate); !p.empty()) return p;
+      }
+      return "";
+    }
     case T::boolean:
       return v.is_boolean() ? "" : key + ": expected true or false, got " + quoted(spec, v);
     case T::integer:
@@ -180,6 +201,8 @@ std::string check_value(const std::string& key, const KeySpec& spec, const json&
       // Room for the reason and the ids within Infinity's 1,024 characters per message.
       if (spec.key == "compliance.noticeTemplate" && (s.empty() || text::length(s) > 500))
         return key + ": must be 1 to 500 characters";
+      if (spec.key.ends_with("pacing.unit") && s != "segments" && s != "messages")
+        return key + ": expected segments or messages, got " + quoted(spec, v);
       if (spec.key == "store.url" && !s.empty() && !s.starts_with("postgresql://") && !s.starts_with("postgres://"))
         return key + ": expected \"\" (SQLite) or a postgresql:// URL, got " + quoted(spec, v);
       break;
@@ -264,9 +287,35 @@ const json& at_key(const json& tree, std::string_view key, T type) {
   if (!v) throw std::logic_error("unknown config key " + std::string(key));
   bool ok = type == T::boolean   ? v->is_boolean()
             : type == T::integer ? v->is_number_integer()
+            : type == T::rate    ? v->is_number()
                                  : v->is_string();
   if (!ok) throw std::logic_error("config key " + std::string(key) + " read with the wrong type");
   return *v;
+}
+
+// "a, b,c" → ["a", "b", "c"] (blanks around items dropped, empty items skipped).
+json split_list(std::string_view text) {
+  auto out = json::array();
+  for (auto rest = text; !rest.empty();) {
+    auto comma = rest.find(',');
+    auto item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.push_back(std::string(item));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return out;
+}
+
+// A decimal rate ("1", "0.5"; a whole one stays an integer in the file), or the text itself
+// when it is none (check_value then says so).
+json parse_rate(std::string_view text) {
+  std::string s(text);
+  char* end = nullptr;
+  double d = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(d)) return s;
+  if (d == std::floor(d) && std::fabs(d) <= kMaxRate) return static_cast<std::int64_t>(d);
+  return d;
 }
 
 }  // namespace
@@ -313,6 +362,8 @@ std::int64_t Config::integer(std::string_view key) const {
   return at_key(tree_, key, T::integer).get<std::int64_t>();
 }
 
+double Config::rate(std::string_view key) const { return at_key(tree_, key, T::rate).get<double>(); }
+
 std::string Config::avaya_base_url() const {
   auto h = str("avaya.host");
   return h.empty() ? "" : normalize_base_url(h);
@@ -330,14 +381,16 @@ Result<nlohmann::json> parse_value(std::string_view key, std::string_view text) 
   if (!spec) return fail(ErrorKind::config, unknown_key(key));
   json v = std::string(text);
   if (spec->type == T::numbers) {  // "+15550100,+15550101"
-    v = json::array();
-    for (auto rest = text; !rest.empty();) {
-      auto comma = rest.find(',');
-      auto item = rest.substr(0, comma);
-      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-      if (!item.empty()) v.push_back(std::string(item));
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    v = split_list(text);
+  } else if (spec->type == T::rate) {
+    v = parse_rate(text);
+  } else if (spec->type == T::rates) {  // "+15550100=10,12345=30"
+    v = json::object();
+    for (const auto& entry : split_list(text)) {
+      auto item = entry.get<std::string>();
+      auto eq = item.find('=');
+      if (eq == std::string::npos) return fail(ErrorKind::config, std::string(key) + ": expected NUMBER=RATE[,NUMBER=RATE...], got " + item);
+      v[item.substr(0, eq)] = parse_rate(item.substr(eq + 1));
     }
   } else if (spec->type == T::boolean) {
     if (text == "true" || text == "1" || text == "yes" || text == "on") v = true;

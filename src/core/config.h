@@ -23,6 +23,8 @@ enum class Type {
   host,      // "" or a host name / base URL credentials are sent to; a bare host gets https://
   duration,  // "500ms", "30s", "15m", "2h", "7d"
   numbers,   // an array of E.164 numbers (a tenant's business numbers)
+  rate,      // a number of sends per second from 0 (not paced) to 10000, fractions allowed
+  rates,     // an object of business numbers (E.164 or short code) to rates
 };
 
 enum class Sensitivity {
@@ -53,7 +55,8 @@ const KeySpec* find_key(std::string_view key);
 // digit; "default" is taken.
 inline constexpr std::string_view kDefaultTenant = "default";
 bool valid_tenant_name(std::string_view name);
-// The keys of one tenant, relative to tenants.<name>: every twilio.* and avaya.* key, and numbers.
+// The keys of one tenant, relative to tenants.<name>: every twilio.* and avaya.* key, numbers,
+// and pacing.* (relay.pacing.* for the tenant's numbers: what it does not set, it shares).
 const std::vector<KeySpec>& tenant_schema();
 // Keys serve reads once, at start (its listeners, the store, the relay's workers): a change by
 // POST /api/configs or SIGHUP is saved but takes effect at the next start.
@@ -76,6 +79,7 @@ class Config {
   std::string str(std::string_view key) const;  // string, url, host, duration keys
   bool flag(std::string_view key) const;
   std::int64_t integer(std::string_view key) const;
+  double rate(std::string_view key) const;
 
   // Convenience views used everywhere.
   bool twilio_mock() const { return flag("twilio.isMockMode"); }

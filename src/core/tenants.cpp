@@ -24,6 +24,8 @@ using nlohmann::json;
 
 const std::string kDefault(kDefaultTenant);
 
+constexpr std::string_view kRelayPacing = "relay.pacing.";
+
 bool is_section(std::string_view key) { return key.starts_with("twilio.") || key.starts_with("avaya."); }
 
 // A string or boolean of a tree that may lack it (a tenant's view reads its own values).
@@ -44,6 +46,12 @@ const std::vector<KeySpec>& tenant_schema() {
       }
     out.push_back({"numbers", Type::numbers, json::array(), Sensitivity::plain, "",
                    "the tenant's business numbers (E.164): webhooks and replies for them use its accounts"});
+    for (const auto& s : schema())
+      if (s.key.starts_with(kRelayPacing)) {
+        out.push_back(s);
+        out.back().key = s.key.substr(std::string_view("relay.").size());  // pacing.*
+        out.back().default_value = nullptr;  // not set: the shared relay.pacing.* value
+      }
     return out;
   }();
   return keys;
@@ -68,6 +76,7 @@ void Config::index_tenants() {
         view_tree[side] = defaults.at(side);
         if (section.contains(side) && section[side].is_object()) merge_into(view_tree[side], section[side]);
       }
+      if (section.contains("pacing") && section["pacing"].is_object()) merge_into(view_tree["relay"]["pacing"], section["pacing"]);
       Config view;
       view.tree_ = std::move(view_tree);
       view.name_ = name;
@@ -125,6 +134,7 @@ json Config::revealed() const {
     auto& t = out["tenants"][name];
     for (const char* side : {"twilio", "avaya"}) t[side] = view.tree_.at(side);
     t["numbers"] = numbers(name);
+    t["pacing"] = view.tree_.at("relay").at("pacing");
   }
   return out;
 }
@@ -137,9 +147,7 @@ json Config::masked() const {
   };
   mask_in(out, "", *this, schema());
   for (const auto& [name, view] : tenants_->views) {
-    auto specs = tenant_schema();
-    specs.pop_back();  // numbers: plain
-    mask_in(out, "tenants." + name + ".", view, specs);
+    mask_in(out, "tenants." + name + ".", view, tenant_schema());
   }
   return out;
 }

@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "relay/pacing.h"
 #include "relay/retry_policy.h"
 #include "relay/tenant_upstreams.h"
 #include "relay/upstream_health.h"
@@ -42,6 +43,12 @@ std::string upstream_label(Direction d, const config::Config& tenant) {
 struct Relay::Impl {
   Impl(store::Store& s, config::LiveConfig& l) : store(s), live(l) {}
 
+  // A message a worker took: a fresh claim, or one whose paced slot it already reserved.
+  struct Taken {
+    store::Message message;
+    bool slot_reserved = false;
+  };
+
   struct Lane {
     Direction direction;
     std::mutex mutex;
@@ -53,14 +60,15 @@ struct Relay::Impl {
     bool claim_again = false;           // new work was announced while it was
     bool polling = false;               // an idle worker looks again at the next poll (see idle)
     std::deque<store::Message> claimed;  // claimed (state sending), not yet taken by a worker
+    PacedQueue paced;                    // outbound: claimed messages waiting for their number's slot
     std::vector<std::thread> workers;
     TenantUpstreams upstreams;           // each tenant's Infinity (inbound) or Twilio (outbound)
   };
 
   store::Store& store;
   config::LiveConfig& live;
-  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, false, false, false, false, {}, {}, {}},
-                   {Direction::outbound, {}, {}, false, false, false, false, false, false, {}, {}, {}}};
+  Lane lanes[2] = {{Direction::inbound, {}, {}, false, false, false, false, false, false, {}, {}, {}, {}},
+                   {Direction::outbound, {}, {}, false, false, false, false, false, false, {}, {}, {}, {}}};
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> sent[2] = {0, 0}, retries{0}, dead{0}, expired{0};
   std::atomic<std::int64_t> last_sent_ms[2] = {0, 0};
@@ -138,7 +146,8 @@ struct Relay::Impl {
     count(m.direction, "retry");
     auto now = unix_ms_now();
     std::optional<std::int64_t> due;
-    if (upstream_failing(e)) due = failed(m, tenant, e, now, duration_of(c, "relay.probeInterval"));
+    if (m.direction == Direction::outbound && rate_limited(e) && send_cost_us(tenant, m) > 0) due = slowed_down(m, e, now);
+    else if (upstream_failing(e)) due = failed(m, tenant, e, now, duration_of(c, "relay.probeInterval"));
     if (!due) {
       Backoff b{duration_of(c, "relay.retryInitial"), duration_of(c, "relay.retryMax")};
       due = now + retry_delay(b, m.attempts, e, rng).count();
@@ -146,6 +155,54 @@ struct Relay::Impl {
     spdlog::warn("{} message {} ({}) will be retried in {} ms: {}", store::to_string(m.direction), m.id, m.source_id,
                  *due - now, e.message);
     record([&] { return store.mark_retry(m.id, *due, e); });
+  }
+
+  // Twilio refused a paced number's send for its rate: the number slows down (store/pacing.h),
+  // not Twilio as a whole, and the message is due again after any Retry-After, when its next
+  // claim reserves the number's next, slower, slot.
+  std::int64_t slowed_down(const store::Message& m, const Error& e, std::int64_t now_ms) {
+    std::string number(store::business_number(m.conversation));
+    auto due = now_ms + (e.retry_after ? e.retry_after->count() : 0);
+    spdlog::warn("Twilio refused a send from {} for its rate: that number sends at a lower rate for a while", number);
+    count_paced("slowed");
+    if (auto r = store.slow_down(number, now_ms * 1000, due * 1000); !r) spdlog::error("{}", r.error().message);
+    return due;
+  }
+
+  // Outbound sends are paced per business number (relay/pacing.h): whether `m` may go now. If
+  // not, it waits in the lane for the slot it reserved (no worker waits with it), or, when its
+  // number's next slot is beyond the window, goes back to the queue until then and the lane
+  // claims none of that number's messages meanwhile.
+  bool paced_now(Lane& l, store::Message& m, const config::Config& tenant) {
+    if (m.direction != Direction::outbound) return true;
+    auto cost = send_cost_us(tenant, m);
+    if (cost == 0) return true;
+    std::string number(store::business_number(m.conversation));
+    auto now = unix_us_now();
+    auto slot = store.reserve_slot(number, now, cost, kPaceWindowUs);
+    if (!slot) {  // the store will not say: look again after a window
+      spdlog::error("{}", slot.error().message);
+      slot = store::Slot{false, now + kPaceWindowUs};
+    }
+    if (slot->granted && slot->at_us <= now) return true;
+    auto id = m.id;
+    {
+      std::lock_guard lock(l.mutex);
+      if (slot->granted) l.paced.hold(std::move(m), slot->at_us);
+      else l.paced.skip(number, slot->at_us);
+    }
+    count_paced(slot->granted ? "held" : "deferred");
+    if (slot->granted) l.wake.notify_all();  // the polling worker waits for the slot at most
+    else record([&] { return store.release({id}, (slot->at_us + 999) / 1000); });
+    return false;
+  }
+
+  static void count_paced(const char* event) {
+    metrics::registry()
+        .counter("infinity_sms_pacing_total",
+                 "Agents' replies paced: held for their number's slot, deferred to the queue until it, or slowed by Twilio's 429",
+                 {{"event", event}})
+        .inc();
   }
 
   // An upstream-wide failure: returns when the message is due again if its upstream is now
@@ -221,13 +278,14 @@ struct Relay::Impl {
   // lane's other workers. Claimed messages are heads of distinct conversations, so they may be
   // delivered in parallel; any left when serve stops are released for the next claim. One worker
   // claims at a time: a second claim at once would find only what the first left.
-  std::optional<store::Message> take(Lane& l, const config::Config& c) {
+  std::optional<Taken> take(Lane& l, const config::Config& c) {
     {
       std::lock_guard lock(l.mutex);
+      if (auto m = l.paced.due(unix_us_now())) return Taken{std::move(*m), true};
       if (!l.claimed.empty()) {
         auto m = std::move(l.claimed.front());
         l.claimed.pop_front();
-        return m;
+        return Taken{std::move(m), false};
       }
       if (l.claiming) {
         l.claim_again = true;  // what woke this worker may have come after that claim's query
@@ -238,10 +296,14 @@ struct Relay::Impl {
     std::optional<Result<std::vector<store::Message>>> r;
     auto now = unix_ms_now();
     auto plan = l.upstreams.plan(c, l.direction, now);
+    {
+      std::lock_guard lock(l.mutex);
+      l.paced.exclude_skipped(plan.filter, now * 1000);
+    }
     bool blocked = plan.limit == 0;
     if (!blocked) r = store.claim_due(l.direction, now, plan.limit, plan.filter);
     if (r && *r && !plan.probing.empty())
-      if (auto back = keep_one_probe_each(**r, plan.probing, c); !back.empty()) record([&] { return store.release(back); });
+      if (auto back = keep_one_probe_each(**r, plan.probing, c); !back.empty()) record([&] { return store.release(back, 0); });
     std::lock_guard lock(l.mutex);
     l.claiming = false;
     l.blocked = blocked;
@@ -258,7 +320,7 @@ struct Relay::Impl {
     auto& claimed = **r;
     for (std::size_t i = 1; i < claimed.size(); ++i) l.claimed.push_back(std::move(claimed[i]));
     if (claimed.size() > 1) l.wake.notify_all();
-    return std::move(claimed.front());
+    return Taken{std::move(claimed.front()), false};
   }
 
   // Waits until the lane may have work: a commit announced some, a claim left messages for the
@@ -268,14 +330,23 @@ struct Relay::Impl {
   // cost two context switches each per poll, and 62 claims a second from an idle serve.
   void idle(Lane& l) {
     std::unique_lock lock(l.mutex);
-    auto ready = [&] { return l.pending || !l.claimed.empty() || stopping; };
+    auto held_due = [&] {
+      auto at = l.paced.next_us();
+      return at && *at <= unix_us_now();
+    };
+    auto ready = [&] { return l.pending || !l.claimed.empty() || stopping || held_due(); };
     while (!ready()) {
       if (l.polling) {
         l.wake.wait(lock, [&] { return ready() || !l.polling; });
         continue;
       }
       l.polling = true;
-      l.wake.wait_for(lock, kPoll, ready);
+      // Until the poll, or sooner a held message's slot.
+      for (auto poll = Clock::now() + kPoll; !ready() && Clock::now() < poll;) {
+        auto until = poll;
+        if (auto at = l.paced.next_us()) until = std::min(until, Clock::now() + std::chrono::microseconds(*at - unix_us_now()));
+        l.wake.wait_until(lock, until);
+      }
       l.polling = false;
       l.wake.notify_one();  // a sleeping worker takes the role
       break;
@@ -294,7 +365,8 @@ struct Relay::Impl {
         idle(l);
         continue;
       }
-      deliver(*m, *c, generation, rng);
+      if (!m->slot_reserved && !paced_now(l, m->message, tenant_view(*c, m->message))) continue;
+      deliver(m->message, *c, generation, rng);
       // The conversation's next message is now due: this worker's next take() claims it.
     }
   }
@@ -336,11 +408,11 @@ void Relay::stop() {
     for (auto& t : l.workers)
       if (t.joinable()) t.join();
     l.workers.clear();
-    std::vector<std::int64_t> unsent;
+    auto unsent = l.paced.take_all();
     for (const auto& m : l.claimed) unsent.push_back(m.id);
     l.claimed.clear();
     if (unsent.empty()) continue;
-    if (auto r = impl_->store.release(unsent); !r) spdlog::error("{}", r.error().message);
+    if (auto r = impl_->store.release(unsent, 0); !r) spdlog::error("{}", r.error().message);
   }
 }
 

@@ -59,6 +59,15 @@ constexpr const char* kMigrations[] = {
       keyword TEXT NOT NULL DEFAULT '',
       PRIMARY KEY (business_number, end_user_number));
     )sql",
+    // Send pacing, shared by every instance: each paced business number's next free send slot
+    // and Twilio's slowdown of it.
+    R"sql(
+    CREATE TABLE pacing (
+      number TEXT COLLATE "C" PRIMARY KEY,
+      next_free_us BIGINT NOT NULL DEFAULT 0,
+      slowdown BIGINT NOT NULL DEFAULT 1,
+      slowed_us BIGINT NOT NULL DEFAULT 0);
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 // pg_advisory_xact_lock key held while migrating: "infinity" in ASCII.

@@ -13,6 +13,7 @@
 #include "store/postgres.h"
 #include "store/postgres_conversations.h"
 #include "store/postgres_opt_outs.h"
+#include "store/postgres_pacing.h"
 #include "store/postgres_schema.h"
 #include "store/store.h"
 
@@ -181,10 +182,12 @@ class PostgresStore final : public Store {
         {str(id), str(unix_ms_now()), e.message, e.provider_code}, true, notice);
   }
 
-  Result<void> release(const std::vector<std::int64_t>& ids) override {
+  Result<void> release(const std::vector<std::int64_t>& ids, std::int64_t due_ms) override {
     return run([&](Connection& c) {
       for (auto id : ids)
-        c.exec("UPDATE messages SET state = 'queued', lease_until_ms = 0 WHERE id = $1 AND state = 'sending'", {str(id)});
+        c.exec("UPDATE messages SET state = 'queued', lease_until_ms = 0, next_attempt_ms = GREATEST(next_attempt_ms, $2) "
+               "WHERE id = $1 AND state = 'sending'",
+               {str(id), str(due_ms)});
     });
   }
 
@@ -336,6 +339,17 @@ class PostgresStore final : public Store {
   }
   Result<std::int64_t> count_opt_outs() override {
     return run([&](Connection& c) { return postgres::opt_outs::count(c); });
+  }
+
+  Result<Slot> reserve_slot(const std::string& number, std::int64_t now_us, std::int64_t cost_us, std::int64_t window_us) override {
+    return run([&](Connection& c) {
+      Slot slot;
+      postgres::pacing::update(c, number, [&](Pace& p) { slot = reserve(p, now_us, cost_us, window_us); });
+      return slot;
+    });
+  }
+  Result<void> slow_down(const std::string& number, std::int64_t now_us, std::int64_t until_us) override {
+    return run([&](Connection& c) { postgres::pacing::update(c, number, [&](Pace& p) { store::slow_down(p, now_us, until_us); }); });
   }
 
   Result<void> check_writable() override {

@@ -136,7 +136,7 @@ class SpooledStore final : public Store {
   Result<void> mark_sent(std::int64_t id, const std::string& provider_id) override { return shared_->mark_sent(id, provider_id); }
   Result<void> mark_retry(std::int64_t id, std::int64_t next_ms, const Error& e) override { return shared_->mark_retry(id, next_ms, e); }
   Result<void> mark_dead(std::int64_t id, const Error& e, const NoticeFor& n) override { return shared_->mark_dead(id, e, n); }
-  Result<void> release(const std::vector<std::int64_t>& ids) override { return shared_->release(ids); }
+  Result<void> release(const std::vector<std::int64_t>& ids, std::int64_t due_ms) override { return shared_->release(ids, due_ms); }
   Result<int> expire(Direction d, std::int64_t before, const NoticeFor& n) override { return shared_->expire(d, before, n); }
   Result<bool> record_status(const std::string& id, State s, const std::string& code, const NoticeFor& n) override {
     return shared_->record_status(id, s, code, n);
@@ -157,6 +157,12 @@ class SpooledStore final : public Store {
   Result<bool> opted_out(const std::string& b, const std::string& e) override { return shared_->opted_out(b, e); }
   Result<std::vector<OptOut>> list_opt_outs() override { return shared_->list_opt_outs(); }
   Result<std::int64_t> count_opt_outs() override { return shared_->count_opt_outs(); }
+  Result<Slot> reserve_slot(const std::string& number, std::int64_t now_us, std::int64_t cost_us, std::int64_t window_us) override {
+    return shared_->reserve_slot(number, now_us, cost_us, window_us);
+  }
+  Result<void> slow_down(const std::string& number, std::int64_t now_us, std::int64_t until_us) override {
+    return shared_->slow_down(number, now_us, until_us);
+  }
 
  private:
   // Moves spooled webhooks to the shared store, oldest first; stops at the first failure and

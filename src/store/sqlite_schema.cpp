@@ -57,6 +57,14 @@ constexpr const char* kMigrations[] = {
       keyword TEXT NOT NULL DEFAULT '',
       PRIMARY KEY (business_number, end_user_number)) WITHOUT ROWID;
     )sql",
+    // Send pacing: each paced business number's next free send slot and Twilio's slowdown of it.
+    R"sql(
+    CREATE TABLE pacing (
+      number TEXT PRIMARY KEY,
+      next_free_us INTEGER NOT NULL,
+      slowdown INTEGER NOT NULL,
+      slowed_us INTEGER NOT NULL) WITHOUT ROWID;
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 

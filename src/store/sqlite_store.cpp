@@ -14,6 +14,7 @@
 #include "store/sqlite_connections.h"
 #include "store/sqlite_heads.h"
 #include "store/sqlite_opt_outs.h"
+#include "store/sqlite_pacing.h"
 #include "store/store.h"
 
 namespace sms::store {
@@ -104,12 +105,13 @@ class SqliteStore final : public Store, sqlite::Connections {
                    [&](Statement& s) { s.bind(2, e.message).bind(3, e.provider_code); }, notice);
   }
 
-  Result<void> release(const std::vector<std::int64_t>& ids) override {
+  Result<void> release(const std::vector<std::int64_t>& ids, std::int64_t due_ms) override {
     return run([&] {
       Transaction tx(*this, Durability::process_crash);
-      auto& s = cached("UPDATE messages SET state = 'queued' WHERE id = ?1 AND state = 'sending' " CHANGED_CONVERSATION);
+      auto& s = cached("UPDATE messages SET state = 'queued', next_attempt_ms = max(next_attempt_ms, ?2) "
+                       "WHERE id = ?1 AND state = 'sending' " CHANGED_CONVERSATION);
       for (auto id : ids) {
-        if (s.bind(1, id).step()) heads_.reload(s);
+        if (s.bind(1, id).bind(2, due_ms).step()) heads_.reload(s);
         s.reset();
       }
       tx.commit();
@@ -315,6 +317,20 @@ class SqliteStore final : public Store, sqlite::Connections {
   }
   Result<std::int64_t> count_opt_outs() override {
     return read([&] { return sqlite::opt_outs::count(reader_); });
+  }
+
+  Result<Slot> reserve_slot(const std::string& number, std::int64_t now_us, std::int64_t cost_us, std::int64_t window_us) override {
+    Slot slot;
+    auto done = batches_.run(Durability::process_crash, [&] {
+      sqlite::pacing::update(db_, number, [&](Pace& p) { slot = reserve(p, now_us, cost_us, window_us); });
+    });
+    if (!done) return std::unexpected(done.error());
+    return slot;
+  }
+  Result<void> slow_down(const std::string& number, std::int64_t now_us, std::int64_t until_us) override {
+    return batches_.run(Durability::process_crash, [&] {
+      sqlite::pacing::update(db_, number, [&](Pace& p) { store::slow_down(p, now_us, until_us); });
+    });
   }
 
   Result<void> check_writable() override {

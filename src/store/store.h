@@ -17,6 +17,7 @@
 
 #include "core/config.h"
 #include "core/result.h"
+#include "store/pacing.h"
 
 namespace sms::store {
 
@@ -136,9 +137,10 @@ class Store {
   // dead also stores notice(the dead message), if any, in the same transaction.
   virtual Result<void> mark_dead(std::int64_t id, const Error& error, const NoticeFor& notice) = 0;
 
-  // Claimed messages this process will not deliver after all (it is stopping): sending → queued,
-  // for whichever instance claims them next.
-  virtual Result<void> release(const std::vector<std::int64_t>& ids) = 0;
+  // Claimed messages this process will not deliver after all (it is stopping, or their number's
+  // send pacing has no slot for them yet): sending → queued, for whichever instance claims them
+  // next, due no sooner than due_ms (0: when they were). No attempt is counted.
+  virtual Result<void> release(const std::vector<std::int64_t>& ids, std::int64_t due_ms) = 0;
 
   // Moves queued messages of `direction` created before `created_before_ms` to expired, each
   // with notice(it), if any, in the same transaction. Returns how many expired.
@@ -189,6 +191,14 @@ class Store {
   // Every registered pair, ordered by business number, then end-user number.
   virtual Result<std::vector<OptOut>> list_opt_outs() = 0;
   virtual Result<std::int64_t> count_opt_outs() = 0;
+
+  // Send pacing per business number (store/pacing.h), shared by every instance on this store.
+  // Reserves `number`'s next send slot for a send costing cost_us (store::reserve), atomically
+  // with any other instance's reservation for it.
+  virtual Result<Slot> reserve_slot(const std::string& number, std::int64_t now_us, std::int64_t cost_us,
+                                    std::int64_t window_us) = 0;
+  // Twilio refused a send from `number` for its rate (store::slow_down).
+  virtual Result<void> slow_down(const std::string& number, std::int64_t now_us, std::int64_t until_us) = 0;
 
   // Proves the store accepts writes now (readiness).
   virtual Result<void> check_writable() = 0;

@@ -37,6 +37,7 @@ FakeTwilio::FakeTwilio(std::string account_sid, std::string auth_token, std::str
     Sent s;
     for (auto& [k, v] : sms::form::parse(req.body)) s.form.emplace(k, v);
     s.basic_user = user;
+    s.at = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(sent_mutex_);
       char sid[35];
@@ -71,6 +72,18 @@ FakeTwilio::FakeTwilio(std::string account_sid, std::string auth_token, std::str
 void FakeTwilio::set_numbers(nlohmann::json numbers) {
   std::lock_guard lock(sent_mutex_);
   numbers_ = std::move(numbers);
+}
+
+std::string FakeTwilio::Sent::field(const std::string& name) const {
+  auto it = form.find(name);
+  return it == form.end() ? "" : it->second;
+}
+
+std::vector<std::chrono::steady_clock::time_point> FakeTwilio::sent_from(const std::string& from) const {
+  std::vector<std::chrono::steady_clock::time_point> out;
+  for (const auto& s : messages())
+    if (s.field("From") == from) out.push_back(s.at);
+  return out;
 }
 
 std::vector<FakeTwilio::Sent> FakeTwilio::messages() const {

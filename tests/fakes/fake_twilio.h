@@ -22,7 +22,11 @@ class FakeTwilio : public FakeUpstream {
     std::string sid;
     std::multimap<std::string, std::string> form;  // decoded form fields
     std::string basic_user;                        // user part of the Basic credentials
+    std::chrono::steady_clock::time_point at;      // when it was accepted
+    std::string field(const std::string& name) const;  // "" when absent
   };
+  // The times the messages sent from `from` were accepted, in order.
+  std::vector<std::chrono::steady_clock::time_point> sent_from(const std::string& from) const;
   // Messages accepted (201), in order.
   std::vector<Sent> messages() const;
 

@@ -126,6 +126,18 @@ TEST_CASE("config show and set", "[cli]") {
   CHECK(overridden.exit_code == 0);
   CHECK(overridden.err.find("overridden by the environment") != std::string::npos);
 
+  // A map of numbers to rates is set whole.
+  CHECK(cli({"config", "set", "relay.pacing.numbers", "+14155550100=10,22395=0.5", "relay.pacing.longCode", "2"}).exit_code == 0);
+  CHECK(cli({"config", "set", "relay.pacing.numbers", "+14155550101=3"}).exit_code == 0);
+  auto pacing = cli({"config", "show"}).out;
+  CHECK(pacing.find("relay.pacing.numbers = {\"+14155550101\":3}  # file") != std::string::npos);
+  CHECK(pacing.find("relay.pacing.longCode = 2  # file") != std::string::npos);
+  auto bad_rate = cli({"config", "set", "relay.pacing.numbers", "+14155550101=fast"});
+  CHECK(bad_rate.exit_code == 2);
+  CHECK(bad_rate.err.find("relay.pacing.numbers.+14155550101: expected sends per second") != std::string::npos);
+  CHECK(cli({"config", "set", "relay.pacing.numbers", ""}).exit_code == 0);
+  CHECK(cli({"config", "show"}).out.find("relay.pacing.numbers = {}  # file") != std::string::npos);
+
   std::ofstream(cli.config()) << "{ not json";
   auto broken = cli({"config", "show"});
   CHECK(broken.exit_code == 2);

@@ -19,7 +19,7 @@ constexpr int kPerDirection = 300;
 // conversation behind it.
 json production_backoff(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf) {
   auto cfg = fake_config(tw, inf);
-  cfg["relay"] = {{"upstreamTimeout", "2s"}};
+  cfg["relay"] = {{"upstreamTimeout", "2s"}, {"pacing", cfg["relay"]["pacing"]}};
   return cfg;
 }
 

@@ -36,7 +36,9 @@ inline constexpr const char* kAdminToken = "admin-token-integration-1";
 inline json fake_config(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf) {
   auto cfg = fakes::upstream_config(tw, inf, kWebhookSecret);
   cfg["server"] = {{"adminToken", kAdminToken}};
-  cfg["relay"] = {{"retryInitial", "10ms"}, {"retryMax", "100ms"}, {"probeInterval", "20ms"}, {"upstreamTimeout", "2s"}};
+  // Not paced: the tests send many messages a second from one long code (pacing_test paces).
+  cfg["relay"] = {{"retryInitial", "10ms"}, {"retryMax", "100ms"}, {"probeInterval", "20ms"}, {"upstreamTimeout", "2s"},
+                  {"pacing", {{"longCode", 0}, {"tollFree", 0}, {"shortCode", 0}}}};
   return cfg;
 }
 

@@ -384,3 +384,35 @@ TEST_CASE("config set refuses a change that leaves the tenants inconsistent, and
   CHECK(clash.error().message.find("+15550100 is already a number of tenants.acme") != std::string::npos);
   CHECK_FALSE(file.read()->at("tenants").contains("bravo"));
 }
+
+TEST_CASE("pacing rates are numbers of sends per second, per kind of number or per number") {
+  auto first = [](const json& patch) {
+    auto p = config::check_patch(patch);
+    return p.empty() ? std::string() : p.front();
+  };
+  CHECK(first({{"relay", {{"pacing", {{"longCode", 0.5}, {"shortCode", 0}, {"numbers", {{"+14155550100", 10}, {"22395", 100}}}}}}}}).empty());
+  CHECK(first({{"relay", {{"pacing", {{"longCode", -1}}}}}}) ==
+        "relay.pacing.longCode: expected sends per second from 0 (not paced) to 10000, such as 1 or 0.5, got -1");
+  CHECK(first({{"relay", {{"pacing", {{"tollFree", "3"}}}}}}).find("relay.pacing.tollFree: expected sends per second") == 0);
+  CHECK(first({{"relay", {{"pacing", {{"unit", "parts"}}}}}}) == "relay.pacing.unit: expected segments or messages, got \"parts\"");
+  CHECK(first({{"relay", {{"pacing", {{"numbers", {{"4155550100", 1}}}}}}}}) ==
+        "relay.pacing.numbers: \"4155550100\" is not an E.164 number or a short code");
+  CHECK(first({{"relay", {{"pacing", {{"numbers", {{"+14155550100", 20000}}}}}}}}).find("relay.pacing.numbers.+14155550100: expected") == 0);
+  CHECK(first({{"relay", {{"pacing", {{"numbers", json::array()}}}}}}).find("relay.pacing.numbers: expected an object") == 0);
+  CHECK(first({{"tenants", {{"acme", {{"pacing", {{"longCode", "fast"}}}}}}}}).find("tenants.acme.pacing.longCode: expected") == 0);
+
+  CHECK(config::parse_value("relay.pacing.longCode", "0.5").value() == 0.5);
+  CHECK(config::parse_value("relay.pacing.longCode", "2").value().is_number_integer());
+  CHECK(config::parse_value("relay.pacing.numbers", "+14155550100=10, 22395=0.5").value() == json({{"+14155550100", 10}, {"22395", 0.5}}));
+  CHECK(config::parse_value("relay.pacing.numbers", "").value() == json::object());
+  auto bad = config::parse_value("relay.pacing.numbers", "+14155550100");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message == "relay.pacing.numbers: expected NUMBER=RATE[,NUMBER=RATE...], got +14155550100");
+  CHECK(config::parse_value("tenants.acme.pacing.shortCode", "50").value() == 50);
+
+  auto c = config::Config();
+  CHECK(c.rate("relay.pacing.longCode") == 1);
+  CHECK(c.rate("relay.pacing.tollFree") == 3);
+  CHECK(c.rate("relay.pacing.shortCode") == 30);
+  CHECK(c.str("relay.pacing.unit") == "segments");
+}

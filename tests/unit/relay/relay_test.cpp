@@ -33,7 +33,7 @@ class CountingStore final : public store::Store {
   Result<void> mark_sent(std::int64_t id, const std::string& p) override { return s_->mark_sent(id, p); }
   Result<void> mark_retry(std::int64_t id, std::int64_t next, const Error& e) override { return s_->mark_retry(id, next, e); }
   Result<void> mark_dead(std::int64_t id, const Error& e, const store::NoticeFor& n) override { return s_->mark_dead(id, e, n); }
-  Result<void> release(const std::vector<std::int64_t>& ids) override { return s_->release(ids); }
+  Result<void> release(const std::vector<std::int64_t>& ids, std::int64_t due) override { return s_->release(ids, due); }
   Result<int> expire(store::Direction d, std::int64_t before, const store::NoticeFor& n) override { return s_->expire(d, before, n); }
   Result<bool> record_status(const std::string& p, State st, const std::string& c, const store::NoticeFor& n) override {
     return s_->record_status(p, st, c, n);
@@ -57,6 +57,10 @@ class CountingStore final : public store::Store {
   }
   Result<std::vector<store::OptOut>> list_opt_outs() override { return s_->list_opt_outs(); }
   Result<std::int64_t> count_opt_outs() override { return s_->count_opt_outs(); }
+  Result<store::Slot> reserve_slot(const std::string& n, std::int64_t now, std::int64_t cost, std::int64_t window) override {
+    return s_->reserve_slot(n, now, cost, window);
+  }
+  Result<void> slow_down(const std::string& n, std::int64_t now, std::int64_t until) override { return s_->slow_down(n, now, until); }
   Result<void> check_writable() override { return s_->check_writable(); }
 
  private:
@@ -82,7 +86,8 @@ struct Rig {
     config::merge_into(tree, {{"twilio", {{"account", {{"sid", tw.account_sid()}, {"authToken", tw.auth_token()}}}, {"apiBaseUrl", tw.url()}}},
                               {"avaya", {{"host", inf.url()}, {"accountId", inf.account_id()}, {"clientId", inf.client_id()},
                                          {"clientSecret", inf.client_secret()}, {"connectorId", inf.connector_id()}}},
-                              {"relay", {{"retryInitial", "5ms"}, {"retryMax", "50ms"}, {"probeInterval", "5ms"}, {"upstreamTimeout", "1s"}}}});
+                              {"relay", {{"retryInitial", "5ms"}, {"retryMax", "50ms"}, {"probeInterval", "5ms"}, {"upstreamTimeout", "1s"},
+                                         {"pacing", {{"longCode", 0}}}}}});
     config::merge_into(tree, patch);
     return config::Config(tree);
   }
@@ -91,11 +96,11 @@ struct Rig {
     REQUIRE(db->enqueue(relay::dedupe_key(s), relay::inbound_messages(s, *live->get(), iso8601_now())));
     relay->notify(store::Direction::inbound);
   }
-  void outbound(const std::string& id, const std::string& to, const std::string& text) {
+  void outbound(const std::string& id, const std::string& to, const std::string& text, const std::string& from = "+15559870002") {
     infinity::Event e;
     e.event_type = "messages";
     e.event_id = id;
-    e.from = "+15559870002";
+    e.from = from;
     e.to = {to};
     e.text = text;
     REQUIRE(db->enqueue(relay::dedupe_key(e), relay::outbound_messages(e, *live->get())));
@@ -315,4 +320,65 @@ TEST_CASE("after an outage the first answer releases every waiting conversation 
     INFO(conv);
     CHECK(seq == std::vector<int>{0, 1});
   }
+}
+
+namespace {
+
+// The gaps between consecutive times, in milliseconds (sorted first).
+std::vector<double> gaps_ms(std::vector<std::chrono::steady_clock::time_point> times) {
+  std::sort(times.begin(), times.end());
+  std::vector<double> out;
+  for (std::size_t i = 1; i < times.size(); ++i) out.push_back(std::chrono::duration<double, std::milli>(times[i] - times[i - 1]).count());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a paced number sends at its rate, in each conversation's order, while another number's replies go out at once") {
+  // +15559870002 (a long code) at 10 a second; +15559870003 not paced.
+  Rig r(json{{"relay", {{"pacing", {{"longCode", 10}, {"numbers", {{"+15559870003", 0}}}}}}}});
+  for (int i = 0; i < 12; ++i) r.outbound("paced" + std::to_string(i), "+1555123000" + std::to_string(i % 4), std::to_string(i));
+  for (int i = 0; i < 12; ++i) r.outbound("free" + std::to_string(i), "+1555123100" + std::to_string(i % 4), std::to_string(i), "+15559870003");
+  REQUIRE(r.wait_state(State::sent, 24, 10s));
+  auto paced = r.tw.sent_from("+15559870002");
+  auto free = r.tw.sent_from("+15559870003");
+  REQUIRE(paced.size() == 12);
+  REQUIRE(free.size() == 12);
+  for (auto gap : gaps_ms(paced)) CHECK(gap >= 80);  // 100 ms a send, less the HTTP calls' jitter
+  auto span = std::chrono::duration<double, std::milli>(*std::max_element(paced.begin(), paced.end()) -
+                                                        *std::min_element(paced.begin(), paced.end()));
+  CHECK(span.count() >= 1050);  // 11 gaps of 100 ms
+  CHECK(span.count() < 3000);   // and not much slower than the rate
+  // The other number's replies were all sent before the paced number's third.
+  std::sort(paced.begin(), paced.end());
+  CHECK(*std::max_element(free.begin(), free.end()) < paced[2]);
+  // Each conversation's replies arrived in order.
+  std::map<std::string, std::vector<int>> seen;
+  for (const auto& m : r.tw.messages()) seen[m.field("From") + m.field("To")].push_back(std::stoi(m.field("Body")));
+  for (auto& [conversation, seq] : seen) {
+    INFO(conversation);
+    CHECK(seq.size() == 3);
+    CHECK(std::is_sorted(seq.begin(), seq.end()));
+  }
+  // Replies that waited were not counted as attempts.
+  auto sent = r.db->list(State::sent, 24);
+  for (const auto& m : *sent) CHECK(m.attempts == 1);
+}
+
+TEST_CASE("Twilio's 429 slows the number down without marking Twilio failing, and the reply is sent later") {
+  Rig r(json{{"relay", {{"pacing", {{"longCode", 20}}}}}});  // 50 ms a send
+  r.tw.fail_with_code(429, 20429, "Too Many Requests");
+  r.outbound("ev0", "+15551230000", "0");
+  REQUIRE(r.tw.wait_for(1, 5s));  // refused: the slots reserved from now on are slower
+  for (int i = 1; i < 6; ++i) r.outbound("ev" + std::to_string(i), "+1555123000" + std::to_string(i), std::to_string(i));
+  REQUIRE(r.wait_state(State::sent, 6, 10s));
+  CHECK_FALSE(r.relay->upstream(store::Direction::outbound).failing);
+  auto sent = r.tw.sent_from("+15559870002");
+  REQUIRE(sent.size() == 6);
+  // After the refusal each send costs twice its price: 100 ms apart, not 50.
+  for (auto gap : gaps_ms(sent)) CHECK(gap >= 85);
+  auto retried = 0;
+  auto stored = r.db->list(State::sent, 6);
+  for (const auto& m : *stored) retried += m.attempts == 2;
+  CHECK(retried == 1);
 }

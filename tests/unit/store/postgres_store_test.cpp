@@ -145,7 +145,7 @@ TEST_CASE("a schema-1 database is upgraded with its backlog, and what older inst
             "VALUES ('inbound', 'queued', '" + conversation + "', 'src', '{\"seq\":" + std::to_string(seq) + "}', 0, 0, 0)");
   };
   // Back to schema 1 (no head flags), with a backlog queued by an instance of that version.
-  db.exec("ALTER TABLE messages DROP COLUMN head; DROP TABLE opt_outs; DELETE FROM infinity_sms_migrations WHERE version >= 2");
+  db.exec("ALTER TABLE messages DROP COLUMN head; DROP TABLE opt_outs; DROP TABLE pacing; DELETE FROM infinity_sms_migrations WHERE version >= 2");
   queue("A", 1);
   queue("A", 2);
   auto s = instance(db);  // migrates

@@ -10,48 +10,16 @@
 
 #include "core/clock.h"
 #include "fakes/process.h"
-#include "fakes/test_database.h"
 #include "store/store.h"
+#include "unit/store/backends.h"
 
 using namespace sms;
 using namespace sms::store;
+using contract::kLease;
+using contract::SqliteBackend;
 
 namespace {
 
-constexpr auto kLease = std::chrono::seconds(60);
-
-// One store location; open() may be called again, like a second process on the same store.
-struct SqliteBackend {
-  static constexpr bool shared = false;
-  fakes::TempDir dir;
-  std::string file() const { return dir.file("state/outbox.db"); }
-  Result<std::unique_ptr<Store>> try_open() { return open_sqlite(file()); }
-  void make_schema_newer() {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(file().c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
-  }
-  std::unique_ptr<Store> open() {
-    auto s = try_open();
-    if (!s) FAIL(s.error().message);
-    return std::move(*s);
-  }
-};
-
-struct PostgresBackend {
-  static constexpr bool shared = true;
-  fakes::TestDatabase db;
-  Result<std::unique_ptr<Store>> try_open() { return open_postgres(db.url(), 4, kLease); }
-  void make_schema_newer() { db.exec("INSERT INTO infinity_sms_migrations VALUES (99, 0)"); }
-  std::unique_ptr<Store> open() {
-    auto s = try_open();
-    if (!s) FAIL(s.error().message);
-    return std::move(*s);
-  }
-};
-
-#define CONTRACT_TEST(name) TEMPLATE_TEST_CASE(name, "[store]", SqliteBackend, PostgresBackend)
 
 NewMessage msg(const std::string& conv, const std::string& text, Direction d = Direction::inbound) {
   return {d, conv, "src-" + text, {{"text", text}}};
@@ -223,8 +191,9 @@ CONTRACT_TEST("limit, due time, release and crash recovery") {
     CHECK(s->claim_due(Direction::inbound, unix_ms_now(), 2, {})->size() == 2);
     CHECK(s->claim_due(Direction::inbound, 0, 10, {})->empty());  // nothing is due at time 0
     auto released = *s->claim_due(Direction::inbound, unix_ms_now(), 1, {});
-    REQUIRE(s->release({released.at(0).id}));  // a stopping instance hands it back at once
+    REQUIRE(s->release({released.at(0).id}, 0));  // a stopping instance hands it back at once
     CHECK((*s->get(released[0].id))->state == State::queued);
+    CHECK((*s->get(released[0].id))->attempts == 0);
   }
   auto s = backend.open();  // as after a crash: two were left sending
   if constexpr (TestType::shared) {
