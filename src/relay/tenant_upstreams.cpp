@@ -14,9 +14,20 @@ UpstreamHealth& TenantUpstreams::of(std::string_view tenant) {
   return by_tenant_.try_emplace(std::string(tenant)).first->second;
 }
 
+bool TenantUpstreams::any_failing() {
+  std::lock_guard lock(mutex_);
+  return std::any_of(by_tenant_.begin(), by_tenant_.end(), [](const auto& t) { return t.second.failing(); });
+}
+
 ClaimPlan TenantUpstreams::plan(const config::Config& c, store::Direction direction, std::int64_t now) {
   ClaimPlan plan;
   auto normal = static_cast<std::size_t>(c.integer("relay.concurrency"));
+  const auto& names = c.tenant_names();
+  bool default_in_use = !names.empty() && names.front() == config::kDefaultTenant;
+  if (default_in_use && !any_failing() && blocked_reason(c, direction).empty()) {  // every tenant open
+    plan.limit = normal;
+    return plan;
+  }
   auto interval = parse_duration(c.str("relay.probeInterval")).value_or(std::chrono::seconds(1));
   std::vector<std::string> open;
   bool default_open = false, all_open = true;

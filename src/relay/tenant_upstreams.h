@@ -35,6 +35,10 @@ class TenantUpstreams {
   ClaimPlan plan(const config::Config& config, store::Direction direction, std::int64_t now);
 
  private:
+  // Whether any tenant's upstream is failing: when none is (and the default tenant may deliver),
+  // a claim takes every conversation without looking at each tenant.
+  bool any_failing();
+
   std::mutex mutex_;
   std::map<std::string, UpstreamHealth, std::less<>> by_tenant_;
 };

@@ -23,6 +23,7 @@ std::optional<std::int64_t> UpstreamHealth::failed(std::int64_t id, const Error&
     last_failed_id_ = id;
     if (streak_ < 2) return std::nullopt;
     state_.failing = true;
+    failing_ = true;
     state_.failing_since_ms = now_ms;
   }
   auto wait = std::max(interval, error.retry_after.value_or(std::chrono::milliseconds(0)));
@@ -38,6 +39,7 @@ std::optional<std::chrono::milliseconds> UpstreamHealth::answered(std::int64_t n
   if (!state_.failing) return std::nullopt;
   auto since = state_.failing_since_ms;
   state_ = UpstreamState{};
+  failing_ = false;
   return std::chrono::milliseconds(now_ms - since);
 }
 

@@ -3,6 +3,7 @@
 // of per message, so that its first answer releases every waiting conversation at once.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -38,10 +39,13 @@ class UpstreamHealth {
   // had been failing when this answer ended a failing period, else nullopt.
   std::optional<std::chrono::milliseconds> answered(std::int64_t now_ms);
   UpstreamState state() const;
+  // state().failing without the lock (what every claim asks of every tenant's upstream).
+  bool failing() const { return failing_.load(std::memory_order_relaxed); }
 
  private:
   mutable std::mutex mutex_;
   UpstreamState state_;
+  std::atomic<bool> failing_{false};  // state_.failing, written under the mutex
   std::int64_t last_failed_id_ = 0;  // the message behind the failure streak while healthy
   int streak_ = 0;                    // upstream-wide failures of different messages in a row
 };

@@ -370,6 +370,12 @@ std::string opt_out_register_cost(const fakes::FakeTwilio& tw, const fakes::Fake
   return fmt::format("{} / {} / {} ({:.2f} / {:.2f})", rate(best[0]), rate(best[1]), rate(best[2]), share(best[1]), share(best[2]));
 }
 
+// The business number of webhook i spread over `numbers` numbers: the default one, then
+// +14440000001 and on (the numbers of the tenants below).
+std::string business_number(std::int64_t i, std::int64_t numbers) {
+  return i % numbers == 0 ? std::string("+15559870002") : fmt::format("+1444{:07d}", i % numbers);
+}
+
 // Inbound webhooks accepted, and relayed to Infinity, with one tenant and with 50 (49 named
 // ones beside the default, on the same fakes): the same load, webhook i to business number
 // i % 50, which with 50 tenants is tenant (i % 50)'s. In alternating runs, twice each; the
@@ -377,7 +383,7 @@ std::string opt_out_register_cost(const fakes::FakeTwilio& tw, const fakes::Fake
 std::string tenants_cost(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, std::chrono::milliseconds seconds,
                          const std::string& to_infinity) {
   constexpr int kTenants = 50;
-  auto business = [](std::int64_t i) { return i % kTenants == 0 ? std::string("+15559870002") : fmt::format("+1444{:07d}", i % kTenants); };
+  auto business = [](std::int64_t i) { return business_number(i, kTenants); };
   json tenants = json::object();
   for (int t = 1; t < kTenants; ++t) {
     auto tenant = fakes::upstream_config(tw, inf, kWebhookSecret);
@@ -429,9 +435,11 @@ int bare_server() {
 constexpr const char* kUsage =
     "Usage: infinity-sms-bench [--quick]    every scenario, one Markdown table on stdout (scripts/bench)\n"
     "       infinity-sms-bench fakes        fake Twilio and Infinity until stdin closes; prints serve's config for them\n"
-    "       infinity-sms-bench send PORT N TOKEN [CONNECTIONS [RATE [FIRST]]]\n"
-    "                                       N signed inbound webhooks to a serve on PORT; prints ack latencies\n"
-    "       infinity-sms-bench bare         the bare cpp-httplib handler the rates are compared with\n";
+    "       infinity-sms-bench send PORT N TOKEN [CONNECTIONS [RATE [FIRST [NUMBERS]]]]\n"
+    "                                       N signed inbound webhooks to a serve on PORT, over NUMBERS business\n"
+    "                                       numbers (+15559870002, +14440000001...); prints ack latencies\n"
+    "       infinity-sms-bench bare         the bare cpp-httplib handler the rates are compared with\n"
+    "       infinity-sms-bench tenants      the one-tenant / 50-tenant comparison alone (its row of the table)\n";
 
 int main(int argc, char** argv) {
   if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
@@ -439,16 +447,18 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && std::strcmp(argv[1], "bare") == 0) return bare_server();
-  // send PORT N TOKEN [CONNECTIONS [RATE [FIRST]]]: N signed inbound webhooks over CONNECTIONS
-  // (default 4) keep-alive connections, as fast as answered or at RATE a second, numbered from
-  // FIRST (scripts/profile, or a serve under perf); prints the ack latency percentiles.
-  if (argc >= 5 && argc <= 8 && std::strcmp(argv[1], "send") == 0) {
+  // send PORT N TOKEN [CONNECTIONS [RATE [FIRST [NUMBERS]]]]: N signed inbound webhooks over
+  // CONNECTIONS (default 4) keep-alive connections, as fast as answered or at RATE a second,
+  // numbered from FIRST, to NUMBERS business numbers (default 1; see business_number)
+  // (scripts/profile, or a serve under perf); prints the ack latency percentiles.
+  if (argc >= 5 && argc <= 9 && std::strcmp(argv[1], "send") == 0) {
     int port = std::atoi(argv[2]);
     int connections = argc >= 6 ? std::atoi(argv[5]) : 4;
     double per_second = argc >= 7 ? std::atof(argv[6]) : 0;
     std::int64_t first = argc >= 8 ? std::atoll(argv[7]) : 0, n = std::atoll(argv[3]);
+    std::int64_t numbers = argc >= 9 ? std::max(1LL, std::atoll(argv[8])) : 1;
     auto r = bench::run_load({port, connections, per_second, 3600s, n}, [&](std::int64_t i) {
-      return twilio_inbound(port, argv[4], first + i, "profile");
+      return twilio_inbound(port, argv[4], first + i, "profile", kConversations, business_number(i, numbers));
     });
     std::fprintf(stderr, "sent %lld, %lld answered 200 in %.2f s; ack p50 / p99 / p99.9: %.2f / %.2f / %.2f ms\n",
                  static_cast<long long>(r.sent), static_cast<long long>(r.ok), r.seconds, bench::percentile(r.latency_ms, 50),
@@ -463,6 +473,12 @@ int main(int argc, char** argv) {
     std::cout << config_for(tw, inf).dump() << std::endl;
     while (std::cin.get() != EOF) {
     }
+    return 0;
+  }
+  if (argc == 2 && std::strcmp(argv[1], "tenants") == 0) {
+    fakes::FakeTwilio tw;
+    fakes::FakeInfinity inf;
+    std::printf("%s\n", tenants_cost(tw, inf, 5000ms, "/api/digital").c_str());
     return 0;
   }
   bool quick = argc == 2 && std::strcmp(argv[1], "--quick") == 0;
