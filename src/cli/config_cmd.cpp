@@ -2,6 +2,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "cli/context.h"
 
 namespace sms::cli {
@@ -48,7 +50,13 @@ int set(const config::Loaded& loaded, const std::vector<std::string>& args) {
     changed = config::merge_into(layer, patch);
     return {};
   });
-  if (!written) return report(written.error());
+  if (!written) {
+    auto e = written.error();
+    bool tenant_keys = std::any_of(args.begin(), args.end(), [](const std::string& a) { return a.starts_with("tenants."); });
+    if (tenant_keys && e.kind == ErrorKind::invalid_input)  // the whole configuration's check: a tenant half set up
+      e.message += "; a new tenant's numbers and credentials go in one 'config set' (see 'infinity-sms config set --help')";
+    return report(e);
+  }
   // The same audit line as the config API's: who, which keys, never values.
   std::string keys;
   for (const auto& k : changed) keys += (keys.empty() ? "" : ", ") + k;
@@ -84,7 +92,10 @@ void add_config(CLI::App& app, Context& ctx) {
   set_cmd->footer(
       "Examples:\n"
       "  infinity-sms config set avaya.host core.acme.ec.avayacloud.com\n"
-      "  infinity-sms config set twilio.isMockMode true server.port 9000");
+      "  infinity-sms config set twilio.isMockMode true server.port 9000\n"
+      "  infinity-sms config set tenants.acme.numbers +14155550300 tenants.acme.twilio.account.sid AC... \\\n"
+      "    tenants.acme.twilio.account.authToken ... tenants.acme.avaya.isMockMode true tenants.acme.avaya.connectorId acme\n"
+      "  infinity-sms config set relay.pacing.numbers +14155550100=10,+14155550101=0.5");
   set_cmd->callback([&ctx, args] {
     ctx.action = [&ctx, args] {
       auto loaded = ctx.load();

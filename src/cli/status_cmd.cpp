@@ -52,8 +52,12 @@ void print_table(const nlohmann::json& s, const std::string& url) {
   const auto& opt_outs = s["optOuts"];
   fmt::print("  {:<16}{}\n", "opt-outs", opt_outs.is_number() ? opt_outs.dump() + " (infinity-sms optout list)" : "-");
   fmt::print("  {:<16}{}\n", "token expires", or_dash(s["tokenExpires"]));
+  // Each tenant, the default one first (the JSON object is in name order).
   const auto tenants = s.value("tenants", nlohmann::json::object());
-  for (const auto& [name, t] : tenants.items()) {
+  std::vector<std::string> names;
+  for (const auto& [name, t] : tenants.items()) names.insert(name == config::kDefaultTenant ? names.begin() : names.end(), name);
+  for (const auto& name : names) {
+    const auto& t = tenants.at(name);
     std::string states;
     const auto tenant_upstreams = t.value("upstreams", nlohmann::json::object());
     for (const auto& [upstream, u] : tenant_upstreams.items()) states += fmt::format(", {} {}", upstream, u.value("state", "?"));

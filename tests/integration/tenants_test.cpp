@@ -267,6 +267,7 @@ TEST_CASE("outbox list, status and doctor show each tenant", "[serve][tenants]")
   CHECK(status.out.find("tenant acme     queued 0, oldest -, dead 0, infinity healthy, twilio healthy, token expires 20") !=
         std::string::npos);
   CHECK(status.out.find("tenant default  queued 0") != std::string::npos);
+  CHECK(status.out.find("tenant default") < status.out.find("tenant acme"));  // the default tenant first
 
   auto doctor = with({"doctor"});
   INFO(doctor.out);
@@ -303,6 +304,7 @@ TEST_CASE("a configuration whose tenants clash is refused by config set, POST /a
   fakes::Child set({"--config", s.dir.file("config.json"), "config", "set", "tenants.bravo.numbers", "+14155550400"});
   CHECK(set.wait(10s) == 2);
   CHECK(set.output().find("tenant bravo: tenants.bravo.twilio.account.sid is not set") != std::string::npos);
+  CHECK(set.output().find("a new tenant's numbers and credentials go in one 'config set'") != std::string::npos);
   std::ifstream in(s.dir.file("config.json"));
   CHECK(json::parse(in)["tenants"].size() == 1);  // nothing written
 
