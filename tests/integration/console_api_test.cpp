@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/clock.h"
+#include "fakes/test_database.h"
 #include "serve_fixture.h"
 
 using namespace itest;
@@ -17,7 +18,7 @@ std::string end_user(int i) { return "+1415555" + std::to_string(1000 + i); }
 std::string sid(int i) { return "SM" + std::string(28, '0') + std::to_string(1000 + i); }
 
 // `n` inbound SMS from end_user(i % 3), each its own MessageSid; returns when Infinity has them.
-void send_inbound(Serve& s, const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, int n) {
+void post_inbound(Serve& s, const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, int n) {
   for (int i = 0; i < n; ++i) {
     auto form = real_inbound(sid(i), tw.account_sid(), "hello " + std::to_string(i));
     for (auto& [k, v] : form)
@@ -27,6 +28,11 @@ void send_inbound(Serve& s, const fakes::FakeTwilio& tw, const fakes::FakeInfini
     REQUIRE(r->status == 200);
   }
   REQUIRE(inf.wait_for(static_cast<std::size_t>(n), 10s, "/api/digital"));
+}
+
+// The same, and returns when the (SQLite) outbox has them sent.
+void send_inbound(Serve& s, const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, int n) {
+  post_inbound(s, tw, inf, n);
   REQUIRE(s.wait_state(State::sent, n));
 }
 
@@ -152,6 +158,24 @@ TEST_CASE("GET /api/messages pages the outbox newest first and filters it; numbe
   CHECK(one["attemptHistory"][0]["outcome"] == "sent");
   CHECK(one["attemptHistory"][0]["detail"] == provider_id);
   CHECK(get_json(s, "/api/messages/999999", 404)["error"]["code"] == "message_not_found");
+}
+
+TEST_CASE("GET /api/messages pages a shared PostgreSQL outbox the same way", "[serve][console]") {
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  fakes::TestDatabase db;
+  auto cfg = fake_config(tw, inf);
+  cfg["store"] = {{"url", db.url()}};
+  Serve s(cfg);
+  post_inbound(s, tw, inf, 12);
+  std::vector<std::int64_t> ids;
+  for (auto deadline = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(20ms))
+    if ((ids = all_pages(s, "&state=sent", 5)).size() == 12) break;
+  CHECK(ids.size() == 12);
+  CHECK(std::set<std::int64_t>(ids.begin(), ids.end()).size() == 12);
+  CHECK(std::is_sorted(ids.rbegin(), ids.rend()));
+  CHECK(all_pages(s, "&number=" + end_user(0), 2).size() == 4);
+  CHECK(get_json(s, "/api/messages?q=" + sid(3))["messages"][0]["sourceId"] == sid(3));
 }
 
 TEST_CASE("bad parameters of the console API answer 400 naming the parameter", "[serve][console]") {
