@@ -100,7 +100,7 @@ TEST_CASE("the console API needs the admin token on every endpoint, and only on 
   }
 }
 
-TEST_CASE("GET /api/messages pages the outbox newest first and filters it; numbers shown only when revealed", "[serve][console]") {
+TEST_CASE("GET /api/messages pages the outbox newest first and filters it, numbers shown only when revealed", "[serve][console]") {
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;
   Serve s(fake_config(tw, inf));
@@ -195,7 +195,7 @@ TEST_CASE("bad parameters of the console API answer 400 naming the parameter", "
   CHECK(post_json(s, "/api/messages/0/retry", 400)["error"]["message"].get<std::string>().rfind("id:", 0) == 0);
 }
 
-TEST_CASE("a dead letter retried through the console API goes out at once; retry-dead takes every dead one", "[serve][console]") {
+TEST_CASE("a dead letter retried through the console API goes out at once, and retry-dead takes every dead one", "[serve][console]") {
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;
   tw.fail_with_code(400, 21211, "The 'To' number +14155550199 is not a valid phone number.", 2);
