@@ -2,6 +2,7 @@
 #include "cli/context.h"
 #include "core/clock.h"
 #include "relay/providers.h"
+#include "store/dead_letters.h"
 #include "store/retention.h"
 #include "store/store.h"
 
@@ -85,10 +86,17 @@ int retry(Context& ctx, const Opts& o) {
   if ((o.id == 0) == !o.dead) return report(make_error(ErrorKind::invalid_input, "give a message ID or --dead"));
   auto s = open_store(ctx, o.data_dir);
   if (!s) return report(s.error());
-  auto n = o.dead ? (*s)->retry_all_dead() : (*s)->retry(o.id);
+  if (!o.dead) {
+    if (auto m = store::retry_message(**s, o.id); !m) {
+      auto e = m.error();
+      if (e.kind == ErrorKind::not_found) e.kind = ErrorKind::invalid_input;  // a wrong ID, as for `show`: exit 2
+      return report(e);
+    }
+    fmt::print("1 message(s) queued again\n");
+    return kExitOk;
+  }
+  auto n = (*s)->retry_all_dead();
   if (!n) return report(n.error());
-  if (!o.dead && *n == 0)
-    return report(make_error(ErrorKind::invalid_input, "message " + std::to_string(o.id) + " is not dead, failed or expired"));
   fmt::print("{} message(s) queued again\n", *n);
   return kExitOk;
 }

@@ -73,6 +73,7 @@ struct Relay::Impl {
   std::atomic<std::int64_t> sent[2] = {0, 0}, retries{0}, dead{0}, expired{0};
   std::atomic<std::int64_t> last_sent_ms[2] = {0, 0};
   std::atomic<std::int64_t> last_expiry_ms{0};
+  Throughput throughput;
   Providers providers;
 
   Lane& lane(Direction d) { return lanes[d == Direction::inbound ? 0 : 1]; }
@@ -119,6 +120,7 @@ struct Relay::Impl {
       ++sent[d];  // counted before the store write, so whoever sees the state sees the count
       last_sent_ms[d] = unix_ms_now();
       count(m.direction, "sent");
+      throughput.record(m.direction, Throughput::Outcome::sent, last_sent_ms[d]);
       metrics::registry()
           .histogram("infinity_sms_relay_latency_seconds", "From accepting a webhook to the provider accepting the message",
                      {{"direction", store::to_string(m.direction)}})
@@ -135,6 +137,7 @@ struct Relay::Impl {
       ++dead;
       bool blocked = e.provider_code == "opted_out";
       count(m.direction, blocked ? "blocked" : "dead");
+      throughput.record(m.direction, Throughput::Outcome::dead, unix_ms_now());
       spdlog::warn("{} message {} ({}) is dead: {}", store::to_string(m.direction), m.id, m.source_id, e.message);
       if (e.provider_code == "21610") compliance::opted_out_at_twilio(store, m);
       record([&] { return store.mark_dead(m.id, e, notice(c)); });
@@ -415,6 +418,8 @@ void Relay::stop() {
     if (auto r = impl_->store.release(unsent, 0); !r) spdlog::error("{}", r.error().message);
   }
 }
+
+const Throughput& Relay::throughput() const { return impl_->throughput; }
 
 Stats Relay::stats() const {
   Stats s;

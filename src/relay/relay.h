@@ -11,6 +11,7 @@
 
 #include "core/live_config.h"
 #include "relay/providers.h"
+#include "relay/throughput.h"
 #include "relay/upstream_health.h"
 #include "store/store.h"
 
@@ -38,6 +39,8 @@ class Relay {
   void stop();
 
   Stats stats() const;
+  // This instance's deliveries per minute over the last hour.
+  const Throughput& throughput() const;
   // Why messages are not flowing, per direction ("" when fine): e.g. "avaya.host is not set",
   // for the first tenant that lacks something.
   std::string blocked_reason(store::Direction direction) const;

@@ -20,6 +20,8 @@ void add_status_routes(Router& router, AppState& state);    // /api/status (admi
 void add_metrics_routes(Router& router, AppState& state);   // /metrics (Prometheus)
 void add_config_routes(Router& router, AppState& state);    // /api/configs (admin token)
 void add_optout_routes(Router& router, AppState& state);    // /api/optouts (admin token)
+void add_message_routes(Router& router, AppState& state);   // /api/messages... (admin token)
+void add_throughput_routes(Router& router, AppState& state);  // /api/throughput (admin token)
 void add_twilio_routes(Router& router, AppState& state);    // /callbacks/twilio/{sms,status}
 void add_infinity_routes(Router& router, AppState& state);  // /callbacks/avaya/infinity/sms
 

@@ -21,20 +21,6 @@ Response unavailable(const Error& error) {
   return error_response(503, "store_unavailable", "the opt-out register could not be reached; nothing was changed");
 }
 
-// A query parameter, percent-decoded; '+' stays '+' (E.164 numbers are written with one).
-std::string query_value(const std::string& query, std::string_view name) {
-  std::string_view q = query;
-  while (!q.empty()) {
-    auto amp = q.find('&');
-    auto piece = q.substr(0, amp);
-    auto eq = piece.find('=');
-    if (form::url_decode(piece.substr(0, eq), false) == name)
-      return eq == std::string_view::npos ? "" : form::url_decode(piece.substr(eq + 1), false);
-    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
-  }
-  return "";
-}
-
 // The media type of a Content-Type header, lowercased, without its parameters.
 std::string media_type(const Request& r) {
   auto t = r.header("Content-Type");
@@ -97,7 +83,7 @@ Result<std::vector<store::OptOut>> opt_outs_of_json(const nlohmann::json& j, std
 }
 
 Response list(AppState& state, const Request& request) {
-  auto format = query_value(request.query, "format");
+  auto format = request.query_value("format").value_or("");
   if (!format.empty() && format != "json" && format != "csv")
     return error_response(400, "invalid_query", "format is json (default) or csv, not '" + format.substr(0, 20) + "'");
   auto opt_outs = state.store.list_opt_outs();
@@ -140,8 +126,8 @@ Response add(AppState& state, const Request& request) {
 }
 
 Response remove(AppState& state, const Request& request) {
-  auto business = query_value(request.query, "businessNumber");
-  auto end_user = query_value(request.query, "endUserNumber");
+  auto business = request.query_value("businessNumber").value_or("");
+  auto end_user = request.query_value("endUserNumber").value_or("");
   for (auto [name, value] : {std::pair{"businessNumber", &business}, std::pair{"endUserNumber", &end_user}})
     if (!is_e164(*value))
       return error_response(400, "invalid_query",

@@ -139,6 +139,8 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   add_health_routes(admin, state);
   add_config_routes(admin, state);
   add_optout_routes(admin, state);
+  add_message_routes(admin, state);
+  add_throughput_routes(admin, state);
   add_metrics_routes(admin, state);
   add_status_routes(admin, state);
 

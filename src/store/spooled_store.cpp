@@ -145,6 +145,7 @@ class SpooledStore final : public Store {
   Result<int> requeue_in_flight() override { return shared_->requeue_in_flight(); }
   Result<std::vector<Message>> list(std::optional<State> s, std::size_t limit) override { return shared_->list(s, limit); }
   Result<std::optional<Message>> get(std::int64_t id) override { return shared_->get(id); }
+  Result<std::vector<Message>> find_messages(const MessageFilter& f) override { return shared_->find_messages(f); }
   Result<std::vector<Attempt>> attempts(std::int64_t id) override { return shared_->attempts(id); }
   Result<int> retry(std::int64_t id) override { return shared_->retry(id); }
   Result<int> retry_all_dead() override { return shared_->retry_all_dead(); }

@@ -207,6 +207,24 @@ class SqliteStore final : public Store, sqlite::Connections {
     });
   }
 
+  Result<std::vector<Message>> find_messages(const MessageFilter& f) override {
+    return read([&] {
+      // The rowid walked down from before_id: each filter only skips rows, so no index it would
+      // need is paid for by every claim and outcome.
+      Statement s(reader_, std::string("SELECT ") + kColumns +
+                               " FROM messages WHERE id < ?1 AND (?2 = '' OR direction = ?2) AND (?3 = '' OR state = ?3)"
+                               " AND (?4 = '' OR substr(conversation, 1, instr(conversation, '|') - 1) = ?4"
+                               " OR substr(conversation, instr(conversation, '|') + 1) = ?4)"
+                               " AND (?5 = '' OR id = ?6 OR instr(source_id, ?5) > 0 OR instr(provider_id, ?5) > 0)"
+                               " ORDER BY id DESC LIMIT ?7");
+      s.bind(1, f.before_id).bind(2, f.direction ? to_string(*f.direction) : "").bind(3, f.state ? to_string(*f.state) : "");
+      s.bind(4, f.number).bind(5, f.text).bind(6, f.text_id()).bind(7, static_cast<std::int64_t>(f.limit));
+      std::vector<Message> out;
+      while (s.step()) out.push_back(read_message(s));
+      return out;
+    });
+  }
+
   Result<std::optional<Message>> get(std::int64_t id) override {
     return read([&] {
       Statement s(reader_, std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?1");

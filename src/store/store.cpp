@@ -2,6 +2,7 @@
 #include "store/store.h"
 
 #include <algorithm>
+#include <string>
 
 namespace sms::store {
 
@@ -22,6 +23,12 @@ bool NumberFilter::admits(std::string_view conversation) const {
   if (mode == Mode::all) return true;
   bool listed = std::find(numbers.begin(), numbers.end(), business_number(conversation)) != numbers.end();
   return listed == (mode == Mode::only);
+}
+
+std::int64_t MessageFilter::text_id() const {
+  if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return 0;
+  return std::stoll(text);
 }
 
 namespace {

@@ -105,6 +105,20 @@ struct NumberCount {
   std::int64_t oldest_created_ms = 0;
 };
 
+// Which messages an operator's page of the outbox shows (the admin API): each filter given
+// narrows it; newest first, `limit` of them with an id below `before_id` (keyset paging: the
+// next page starts below the last id of this one).
+struct MessageFilter {
+  std::optional<Direction> direction;
+  std::optional<State> state;
+  std::string number;  // "" or a number: the conversation's end user or business number, whole
+  std::string text;    // "" or part of the source id or provider id, or the whole outbox id
+  std::int64_t before_id = INT64_MAX;
+  std::size_t limit = 50;
+  // The outbox id `text` names when it is all digits, else 0 (no message has it).
+  std::int64_t text_id() const;
+};
+
 struct Purged {
   std::int64_t messages = 0, keys = 0;
 };
@@ -164,6 +178,9 @@ class Store {
 
   // Operator views and actions (outbox CLI, admin API).
   virtual Result<std::vector<Message>> list(std::optional<State> state, std::size_t limit) = 0;
+  // The messages `filter` selects, newest (highest id) first; walks the primary key from
+  // before_id down, so a page costs the same however deep it is.
+  virtual Result<std::vector<Message>> find_messages(const MessageFilter& filter) = 0;
   virtual Result<std::optional<Message>> get(std::int64_t id) = 0;
   virtual Result<std::vector<Attempt>> attempts(std::int64_t id) = 0;
   // dead/failed/expired → queued, due now, provider id cleared. Returns how many moved.

@@ -41,7 +41,7 @@ std::string event_with(const std::string& field, const std::string& raw, const s
 
 }  // namespace
 
-TEST_CASE("the bad-input table: 60+ malformed requests, each refused, nothing stored or sent", "[serve][security][badinput]") {
+TEST_CASE("the bad-input table: 70+ malformed requests, each refused, nothing stored or sent", "[serve][security][badinput]") {
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;
   Serve s(fake_config(tw, inf));
@@ -162,8 +162,16 @@ TEST_CASE("the bad-input table: 60+ malformed requests, each refused, nothing st
       {"optouts: DELETE without numbers", "DELETE", "/api/optouts", "", "", admin_auth, 400, "invalid_query", true},
       {"optouts: DELETE of a pair not registered", "DELETE", "/api/optouts?businessNumber=%2B15550001&endUserNumber=%2B15550002", "", "",
        admin_auth, 404, "opt_out_not_found", true},
+      // The outbox (the operator's console).
+      {"messages on the webhook listener", "GET", "/api/messages", "", "", admin_auth, 404, "not_found"},
+      {"messages: no token", "GET", "/api/messages", "", "", {}, 401, "unauthorized", true},
+      {"messages: unknown state", "GET", "/api/messages?state=lost", "", "", admin_auth, 400, "invalid_parameter", true},
+      {"messages: limit over 500", "GET", "/api/messages?limit=501", "", "", admin_auth, 400, "invalid_parameter", true},
+      {"messages: number not E.164", "GET", "/api/messages?number=5550001", "", "", admin_auth, 400, "invalid_parameter", true},
+      {"messages: id not a number", "GET", "/api/messages/x1", "", "", admin_auth, 400, "invalid_parameter", true},
+      {"messages: retry of an unknown id", "POST", "/api/messages/424242/retry", kJson, "", admin_auth, 404, "message_not_found", true},
   };
-  REQUIRE(cases.size() == 67);  // docs/security.md (Testing) quotes this number
+  REQUIRE(cases.size() == 74);  // docs/security.md (Testing) quotes this number
 
   const std::string config_before = [&] {
     std::ifstream f(s.dir.file("config.json"));

@@ -109,7 +109,12 @@ TEST_CASE("a permanent Twilio error (21211) leaves the message dead, listed by o
   REQUIRE(tw.wait_for(2, 5s, "/2010-04-01"));
   REQUIRE(s.wait_state(State::sent, 2));  // the reply, and the agent's notice of its first failure
   CHECK(tw.messages().size() == 1);
-  CHECK(cli({"retry", std::to_string(id)}).exit_code == 2);  // not dead any more
+  auto again = cli({"retry", std::to_string(id)});
+  CHECK(again.exit_code == 2);  // not dead any more
+  CHECK(again.err.find("is sent, not dead, failed or expired") != std::string::npos);
+  auto unknown = cli({"retry", "999"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("no message 999 in the outbox") != std::string::npos);
   CHECK(cli({"show", "999"}).exit_code == 2);
   CHECK(cli({"purge", "--older-than", "0s"}).out == "2 message(s) purged\n");  // the reply and its notice to the agent
   CHECK(cli({"purge", "--older-than", "soon"}).exit_code == 2);

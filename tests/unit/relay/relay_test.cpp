@@ -42,6 +42,7 @@ class CountingStore final : public store::Store {
   Result<int> requeue_in_flight() override { return s_->requeue_in_flight(); }
   Result<std::vector<store::Message>> list(std::optional<State> st, std::size_t n) override { return s_->list(st, n); }
   Result<std::optional<store::Message>> get(std::int64_t id) override { return s_->get(id); }
+  Result<std::vector<store::Message>> find_messages(const store::MessageFilter& f) override { return s_->find_messages(f); }
   Result<std::vector<store::Attempt>> attempts(std::int64_t id) override { return s_->attempts(id); }
   Result<int> retry(std::int64_t id) override { return s_->retry(id); }
   Result<int> retry_all_dead() override { return s_->retry_all_dead(); }

@@ -31,6 +31,37 @@ TEST_CASE("router dispatches by exact path and method") {
   CHECK(na.headers[0] == std::pair<std::string, std::string>{"Allow", "GET, POST"});
 }
 
+TEST_CASE("router matches {name} segments after exact paths and hands them to the handler") {
+  Router router;
+  auto echo = [](const char* route) {
+    return [route](const Request& r) { return json_response(200, {{"route", route}, {"params", r.path_params}}); };
+  };
+  router.add("GET", "/api/messages/{id}", echo("one"));
+  router.add("POST", "/api/messages/{id}/retry", echo("retry"));
+  router.add("POST", "/api/messages/retry-dead", echo("retry-dead"));
+  auto body = [&](const Request& r) { return nlohmann::json::parse(router.dispatch(r).body); };
+  CHECK(body(req("GET", "/api/messages/42")) == nlohmann::json{{"route", "one"}, {"params", {"42"}}});
+  CHECK(body(req("POST", "/api/messages/42/retry")) == nlohmann::json{{"route", "retry"}, {"params", {"42"}}});
+  CHECK(body(req("POST", "/api/messages/retry-dead"))["route"] == "retry-dead");  // the exact path wins
+  CHECK(router.dispatch(req("GET", "/api/messages/retry-dead")).status == 405);
+  CHECK(router.dispatch(req("GET", "/api/messages/")).status == 404);  // an empty segment is no id
+  CHECK(router.dispatch(req("GET", "/api/messages/1/2")).status == 404);
+  CHECK(router.dispatch(req("GET", "/api/messages")).status == 404);
+  auto na = router.dispatch(req("DELETE", "/api/messages/42"));
+  CHECK(na.status == 405);
+  CHECK(na.headers.at(0).second == "GET");
+}
+
+TEST_CASE("query values are percent-decoded, '+' kept, absent ones nullopt") {
+  Request r = req("GET", "/x");
+  r.query = "number=+1555&q=a%20b&empty=&flag";
+  CHECK(r.query_value("number") == "+1555");
+  CHECK(r.query_value("q") == "a b");
+  CHECK(r.query_value("empty") == "");
+  CHECK(r.query_value("flag") == "");
+  CHECK(r.query_value("missing") == std::nullopt);
+}
+
 TEST_CASE("error responses have the documented JSON shape") {
   auto r = error_response(400, "bad", "what was wrong", nlohmann::json::array({"a", "b"}));
   CHECK(r.status == 400);
