@@ -5,6 +5,7 @@
 #include <map>
 
 #include "fakes/test_database.h"
+#include "fakes/timing.h"
 #include "serve_fixture.h"
 
 using namespace itest;
@@ -46,16 +47,17 @@ void check_paced(const fakes::FakeTwilio& tw) {
     if (m.field("From") == kLongCode) sent.emplace_back(m.at, std::stoi(m.field("Body")));
   REQUIRE(sent.size() == kReplies);
   std::sort(sent.begin(), sent.end());
-  // Reply k may start k seconds (k + 1 after the two-segment reply) after the first; allow for
-  // the HTTP call's jitter (a send starts at its slot, and one that starts late does not make
-  // the next one early).
-  double allowed = 0;
+  // Reply k goes out k seconds (k + 1 after the two-segment reply) after reply 0. It reaches the
+  // fake after an HTTP call whose time varies on a loaded machine (0.1 s seen), so a pair may fall
+  // short of its distance by that much; a rate above 1 a second falls further short with every reply.
+  std::vector<double> slot{0};  // each reply's slot, in seconds after reply 0's
+  std::vector<std::chrono::steady_clock::time_point> times{sent[0].first};
   for (std::size_t k = 1; k < sent.size(); ++k) {
-    allowed += sent[k - 1].second == kLongReply ? 2 : 1;
-    INFO("reply " << k << " of the long code went out " << seconds(sent[k].first - sent[0].first) << " s after the first");
-    CHECK(seconds(sent[k].first - sent[0].first) >= allowed - 0.05);
-    CHECK(seconds(sent[k].first - sent[k - 1].first) >= 0.95);  // never two in one second
+    slot.push_back(slot.back() + (sent[k - 1].second == kLongReply ? 2 : 1));
+    times.push_back(sent[k].first);
   }
+  CHECK(fakes::worst_shortfall(times, slot) <= 0.25);
+  double allowed = slot.back();
   CHECK(seconds(sent.back().first - sent.front().first) <= allowed + 5);  // the rate, not much less
   std::map<int, std::vector<int>> by_conversation;
   for (auto [at, i] : sent) by_conversation[i % 6].push_back(i);
