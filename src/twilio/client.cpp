@@ -102,7 +102,20 @@ Result<Media> Client::fetch_media(const std::string& url, std::size_t max_bytes)
   }
   http::Request req{"GET", u->path + (u->query.empty() ? "" : "?" + u->query), {}, "", ""};
   req.max_body_bytes = max_bytes;
-  auto r = impl_->call(std::move(req), other.get());
+  auto r = impl_->call(req, other.get());
+  if (r && (r->status == 301 || r->status == 302 || r->status == 303 || r->status == 307 || r->status == 308)) {
+    // An account that enforces HTTP auth on media is answered with a redirect to a signed,
+    // short-lived URL (mms.twiliocdn.com): followed once, without our credentials, over https
+    // (plain http only from a loopback media host to loopback, i.e. in tests).
+    auto to = parse_url(r->header("Location"));
+    if (!to || !(to->scheme == "https" || (u->is_loopback() && to->is_loopback())) || !to->userinfo.empty())
+      return fail(ErrorKind::permanent, "Twilio redirected the media to a URL that is not https");
+    auto cdn = http::Client::create(to->origin(), impl_->timeouts);
+    if (!cdn) return std::unexpected(cdn.error());
+    req.path = to->path.empty() ? "/" : to->path;
+    if (!to->query.empty()) req.path += "?" + to->query;
+    r = (*cdn)->send(req);
+  }
   if (!r) return std::unexpected(r.error());
   if (r->status != 200) return std::unexpected(classify_error(*r));
   return Media{std::move(r->body), r->header("Content-Type")};

@@ -53,8 +53,10 @@ class Client {
   Result<SentMessage> send(const OutgoingSms& sms);
   // GETs an inbound MMS's media (a MediaUrlN) with the account's Basic credentials, only from
   // Twilio's media hosts (twilio/media.h: anything else is a permanent error, nothing is
-  // requested) and at most `max_bytes` of it (permanent error above). 200 → Media; any other
-  // status is classified like a send's (404: permanent, 5xx: retryable).
+  // requested) and at most `max_bytes` of it (permanent error above). A redirect (what Twilio
+  // answers when the account enforces HTTP auth on media) is followed once, to https only and
+  // without the credentials. 200 → Media; any other status is classified like a send's (404:
+  // permanent, 5xx: retryable).
   Result<Media> fetch_media(const std::string& url, std::size_t max_bytes);
   // GET /2010-04-01/Accounts/{sid}.json (credential check, used by doctor).
   Result<nlohmann::json> fetch_account();

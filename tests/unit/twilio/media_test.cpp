@@ -61,3 +61,22 @@ TEST_CASE("a media is fetched with the account's credentials and a size limit") 
   CHECK(elsewhere.requests().empty());
   CHECK(tw.requests().size() == before);
 }
+
+TEST_CASE("a media behind Twilio's HTTP auth redirect is fetched from the signed URL without credentials") {
+  fakes::FakeTwilio tw;
+  auto url = tw.add_redirected_media("MM1", "ME1", "PICTURE", "image/jpeg");
+  twilio::Client client(tw.url(), {tw.account_sid(), tw.auth_token(), "", ""});
+  auto media = client.fetch_media(url, 5000);
+  REQUIRE(media);
+  CHECK(media->bytes == "PICTURE");
+  CHECK(media->content_type == "image/jpeg");
+  auto requests = tw.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0].header("authorization").rfind("Basic ", 0) == 0);
+  CHECK(requests[1].path.rfind("/media-cdn/", 0) == 0);
+  CHECK(requests[1].header("authorization").empty());  // the signed URL needs none: ours stay with Twilio
+
+  auto large = client.fetch_media(url, 6);  // the limit holds after the redirect too
+  REQUIRE_FALSE(large);
+  CHECK(large.error().kind == ErrorKind::permanent);
+}
