@@ -76,6 +76,8 @@ std::vector<KeySpec> make_schema() {
       {"relay.pacing.tollFree", T::rate, 3, S::plain, "", "sends per second from a North American toll-free number (0: not paced)"},
       {"relay.pacing.shortCode", T::rate, 30, S::plain, "", "sends per second from a short code (0: not paced)"},
       {"relay.pacing.numbers", T::rates, json::object(), S::plain, "", "sends per second of particular numbers, over their kind's rate: {\"+15550100\": 10}"},
+      {"relay.inboundMedia", T::string, "link", S::plain, "", "pictures of an inbound MMS: attach (fetched from Twilio, uploaded to Infinity as attachments), link (their Twilio URLs in the text) or drop (the text says how many were dropped)"},
+      {"relay.maxMediaBytes", T::integer, 5242880, S::plain, "", "largest media attached to Infinity (larger ones are sent as links)", 1024, 104857600},
       {"relay.inboundMaxAge", T::duration, "24h", S::plain, "", "undelivered inbound messages older than this expire"},
       {"relay.outboundMaxAge", T::duration, "24h", S::plain, "", "undelivered outbound messages older than this expire"},
       {"compliance.enforceOptOut", T::boolean, true, S::plain, "", "agents' replies to an end user who opted out (STOP) are not sent: dead, code opted_out"},
@@ -203,6 +205,8 @@ std::string check_value(const std::string& key, const KeySpec& spec, const json&
         return key + ": must be 1 to 500 characters";
       if (spec.key.ends_with("pacing.unit") && s != "segments" && s != "messages")
         return key + ": expected segments or messages, got " + quoted(spec, v);
+      if (spec.key == "relay.inboundMedia" && s != "attach" && s != "link" && s != "drop")
+        return key + ": expected attach, link or drop, got " + quoted(spec, v);
       if (spec.key == "store.url" && !s.empty() && !s.starts_with("postgresql://") && !s.starts_with("postgres://"))
         return key + ": expected \"\" (SQLite) or a postgresql:// URL, got " + quoted(spec, v);
       break;

@@ -81,11 +81,23 @@ Result<Response> Client::send(const Request& request) {
   std::lock_guard lock(mutex_);
   auto& c = *impl_->client;
   auto started = std::chrono::steady_clock::now();
-  httplib::Result r = request.method == "GET"      ? c.Get(request.path.c_str(), headers)
+  bool too_large = false;
+  std::string limited_body;
+  auto receive = [&](const char* data, std::size_t n) {
+    too_large = limited_body.size() + n > request.max_body_bytes;
+    if (!too_large) limited_body.append(data, n);
+    return !too_large;
+  };
+  httplib::Result r = request.method == "GET" && request.max_body_bytes > 0 ? c.Get(request.path, headers, receive)
+                      : request.method == "GET"      ? c.Get(request.path.c_str(), headers)
                       : request.method == "DELETE" ? c.Delete(request.path.c_str(), headers, request.body, request.content_type.c_str())
                                                    : c.Post(request.path.c_str(), headers, request.body, request.content_type.c_str());
   if (!r) {
     auto what = request.method + " " + base_url_ + request.path.substr(0, request.path.find('?'));
+    if (too_large) {
+      impl_->reconnect();  // the rest of the answer is still on the connection
+      return fail(ErrorKind::permanent, what + ": the answer is larger than " + std::to_string(request.max_body_bytes) + " bytes");
+    }
     auto elapsed = std::chrono::steady_clock::now() - started;
     auto err = r.error();
     impl_->reconnect();
@@ -107,7 +119,7 @@ Result<Response> Client::send(const Request& request) {
   Response out;
   out.status = r->status;
   for (const auto& [k, v] : r->headers) out.headers.emplace(k, v);
-  out.body = std::move(r->body);
+  out.body = request.max_body_bytes > 0 && request.method == "GET" ? std::move(limited_body) : std::move(r->body);
   return out;
 }
 

@@ -37,6 +37,9 @@ struct Request {
   Headers headers;
   std::string body;
   std::string content_type;     // "" for none
+  // GET only, 0 for no limit: an answer whose body is larger fails (ErrorKind::permanent) as
+  // soon as the limit is passed, without reading the rest (e.g. a media download).
+  std::size_t max_body_bytes = 0;
 };
 
 // Milliseconds from a Retry-After header (delta-seconds or HTTP date); nullopt if absent/bad.

@@ -86,6 +86,8 @@ struct Client::Impl {
     return p;
   }
 
+  Result<http::Client*> connection();  // the keep-alive connection, made at first use
+
   Result<http::Response> post(const std::string& body, const std::string& token) {
     http::Request req{"POST", path(), {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}}, body,
                       "application/json"};
@@ -102,29 +104,36 @@ Client::Client(SendOptions options, std::shared_ptr<TokenProvider> tokens, http:
 
 Client::~Client() = default;
 
-Result<std::string> Client::send_message(const std::string& body) {
-  if (!impl_->http) {
-    auto c = http::Client::create(impl_->options.base_url, impl_->timeouts);
+Result<http::Client*> Client::Impl::connection() {
+  if (!http) {
+    auto c = http::Client::create(options.base_url, timeouts);
     if (!c) return std::unexpected(c.error());
-    impl_->http = std::move(*c);
+    http = std::move(*c);
   }
-  auto token = impl_->tokens->get();
-  if (!token) return std::unexpected(token.error());
-  auto r = impl_->post(body, token->access_token);
-  if (r && r->status == 401) {  // the token was revoked or expired early: one fresh token, one retry
-    token = impl_->tokens->refresh_after_401(token->access_token);
-    if (!token) return std::unexpected(token.error());
-    r = impl_->post(body, token->access_token);
-  }
+  return http.get();
+}
+
+Result<std::string> Client::send_message(const std::string& body) {
+  if (auto c = impl_->connection(); !c) return std::unexpected(c.error());
+  auto post = [&](const std::string& token) { return impl_->post(body, token); };
+  auto r = with_bearer(*impl_->tokens, post);
   if (r && r->status == 404 && !impl_->use_documented_path) {
     spdlog::warn("Infinity answered 404 on {}; using the documented path {} from now on", impl_->path(),
                  kDocumentedSendPath);
     impl_->use_documented_path = true;
-    r = impl_->post(body, token->access_token);
+    r = with_bearer(*impl_->tokens, post);
   }
   if (!r) return std::unexpected(r.error());
   if (r->status < 200 || r->status >= 300) return std::unexpected(classify_error(*r));
   return top_level_message_id(r->body);
+}
+
+Result<std::string> Client::upload_attachment(const Attachment& attachment, const std::string& integration_id) {
+  auto c = impl_->connection();
+  if (!c) return std::unexpected(c.error());
+  auto uri = request_upload_uri(**c, *impl_->tokens, integration_id, attachment);
+  if (!uri) return std::unexpected(uri.error());
+  return upload_to_session(**c, *uri, attachment);
 }
 
 }  // namespace sms::infinity

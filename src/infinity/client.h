@@ -8,6 +8,7 @@
 
 #include "core/result.h"
 #include "http/client.h"
+#include "infinity/attachments.h"
 #include "infinity/token_provider.h"
 
 namespace sms::infinity {
@@ -38,6 +39,9 @@ class Client {
   // A 404 on the configured path falls back once to kDocumentedSendPath (and sticks to it).
   // 2xx → the answer's top-level messageId ("" when it has none, or is not JSON).
   Result<std::string> send_message(const std::string& message_json);
+  // Uploads one attachment (infinity/attachments.h) on the same connection and token; returns
+  // its attachmentId, for a message's attachmentIds.
+  Result<std::string> upload_attachment(const Attachment& attachment, const std::string& integration_id);
 
  private:
   struct Impl;

@@ -131,4 +131,15 @@ std::optional<Token> TokenProvider::cached() const {
   return impl_->token;
 }
 
+Result<http::Response> with_bearer(TokenProvider& tokens,
+                                   const std::function<Result<http::Response>(const std::string& token)>& call) {
+  auto token = tokens.get();
+  if (!token) return std::unexpected(token.error());
+  auto r = call(token->access_token);
+  if (!r || r->status != 401) return r;
+  token = tokens.refresh_after_401(token->access_token);
+  if (!token) return std::unexpected(token.error());
+  return call(token->access_token);
+}
+
 }  // namespace sms::infinity

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -54,5 +55,10 @@ class TokenProvider {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Calls `call` with a valid token of `tokens`; when that is answered 401 (the token was revoked
+// or expired early), once more with a fresh one. Errors getting a token are returned as such.
+Result<http::Response> with_bearer(TokenProvider& tokens,
+                                   const std::function<Result<http::Response>(const std::string& token)>& call);
 
 }  // namespace sms::infinity

@@ -19,8 +19,11 @@ std::string dedupe_key(const twilio::InboundSms& sms);
 std::string dedupe_key(const infinity::Event& event);
 
 // An inbound SMS as Infinity Send Message bodies (AsyncMessage), in order: channel "text",
-// connectorId, headers {from: From, to: [To], destination: To}, body.text (media URLs appended,
-// one per line; split at word boundaries above 1,024 characters), providerMetaData
+// connectorId, headers {from: From, to: [To], destination: To}, body.text (split at word
+// boundaries above 1,024 characters; by relay.inboundMedia, media URLs appended one per line
+// (link), "[N media dropped]" appended (drop), or the media listed in the internal field
+// kMediaField for the delivery to attach, at most 5 per message, more on parts of their own
+// (attach: relay/media.h)), providerMetaData
 // {messageId: MessageSid, messageTimestamp: received_at}, correlationId (MessageSid, or
 // "<MessageSid>-<n>" for part n of several), contextParameters from the geo fields and, for an
 // opt-out keyword, infinitySmsOptOut = stop | start | help (compliance/keywords.h).

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/text.h"
+#include "relay/media.h"
 
 namespace sms::relay {
 namespace {
@@ -19,6 +20,14 @@ using store::Direction;
 http::Timeouts timeouts_of(const config::Config& c) {
   auto t = parse_duration(c.str("relay.upstreamTimeout")).value_or(std::chrono::seconds(15));
   return {std::min(t, std::chrono::milliseconds(5000)), t, t};
+}
+
+std::unique_ptr<twilio::Client> make_twilio(const config::Config& c) {
+  return std::make_unique<twilio::Client>(
+      c.str("twilio.apiBaseUrl"),
+      twilio::Credentials{c.str("twilio.account.sid"), c.str("twilio.account.authToken"), c.str("twilio.apiKey.sid"),
+                          c.str("twilio.apiKey.secret")},
+      timeouts_of(c));
 }
 
 }  // namespace
@@ -48,8 +57,8 @@ Providers::Idle& Providers::idle_locked(const config::Config& c, std::uint64_t g
 }
 
 template <class Client, class Make, class Use>
-Result<std::string> Providers::lend(std::vector<std::unique_ptr<Client>> Idle::*shelf, const config::Config& c,
-                                    std::uint64_t generation, Make make, Use use) {
+auto Providers::lend(std::vector<std::unique_ptr<Client>> Idle::*shelf, const config::Config& c, std::uint64_t generation,
+                     Make make, Use use) -> decltype(use(std::declval<Client&>())) {
   std::unique_ptr<Client> client;
   {
     std::lock_guard lock(mutex_);
@@ -79,7 +88,24 @@ Result<std::string> Providers::send_to_infinity(const store::Message& m, const c
             infinity::SendOptions{c.avaya_base_url(), c.str("avaya.accountId"), c.str("avaya.sendMessagePath")}, tokens,
             timeouts_of(c));
       },
-      [&](infinity::Client& client) { return client.send_message(m.payload); });
+      [&](infinity::Client& client) -> Result<std::string> {
+        // Most messages carry no media: sent as stored, without parsing them.
+        if (m.payload.find(kMediaField) == std::string::npos) return client.send_message(m.payload);
+        auto stored = nlohmann::json::parse(m.payload, nullptr, false);
+        if (!stored.is_object() || !stored.contains(kMediaField)) return client.send_message(m.payload);
+        MediaTransport transport{
+            [&](const std::string& url) {
+              return lend(&Idle::twilio, c, generation, [&] { return make_twilio(c); }, [&](twilio::Client& twilio) {
+                return twilio.fetch_media(url, static_cast<std::size_t>(c.integer("relay.maxMediaBytes")));
+              });
+            },
+            // INFERRED: the attachment's integrationId is the connector's id (infinity-api.md §5
+            // names it for the messaging channel only; an SMS number may have none).
+            [&](const infinity::Attachment& a) { return client.upload_attachment(a, c.str("avaya.connectorId")); }};
+        auto payload = attach_media(std::move(stored), m.attempts, transport);
+        if (!payload) return std::unexpected(payload.error());
+        return client.send_message(payload->dump());
+      });
 }
 
 Result<std::string> Providers::send_to_twilio(const store::Message& m, const config::Config& c, std::uint64_t generation) {
@@ -94,13 +120,7 @@ Result<std::string> Providers::send_to_twilio(const store::Message& m, const con
                           payload.value("statusCallback", "")};
   auto r = lend(
       &Idle::twilio, c, generation,
-      [&] {
-        return std::make_unique<twilio::Client>(
-            c.str("twilio.apiBaseUrl"),
-            twilio::Credentials{c.str("twilio.account.sid"), c.str("twilio.account.authToken"), c.str("twilio.apiKey.sid"),
-                                c.str("twilio.apiKey.secret")},
-            timeouts_of(c));
-      },
+      [&] { return make_twilio(c); },
       [&](twilio::Client& client) -> Result<std::string> {
         auto sent = client.send(sms);
         if (!sent) return std::unexpected(sent.error());

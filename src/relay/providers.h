@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 #include <string>
+#include <utility>
 
 #include "core/config.h"
 #include "core/result.h"
@@ -55,10 +56,10 @@ class Providers {
   // configuration is seen first.
   Idle& idle_locked(const config::Config& tenant, std::uint64_t generation);
   // Lends one of the tenant's idle clients on `shelf` (or a new one, made by `make`) to `use`,
-  // and takes it back unless the configuration changed meanwhile.
+  // and takes it back unless the configuration changed meanwhile; returns what `use` returns.
   template <class Client, class Make, class Use>
-  Result<std::string> lend(std::vector<std::unique_ptr<Client>> Idle::*shelf, const config::Config& tenant,
-                           std::uint64_t generation, Make make, Use use);
+  auto lend(std::vector<std::unique_ptr<Client>> Idle::*shelf, const config::Config& tenant, std::uint64_t generation,
+            Make make, Use use) -> decltype(use(std::declval<Client&>()));
   Result<std::string> send_to_twilio(const store::Message& m, const config::Config& tenant, std::uint64_t generation);
   Result<std::string> send_to_infinity(const store::Message& m, const config::Config& tenant, std::uint64_t generation);
 

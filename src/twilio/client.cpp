@@ -3,6 +3,8 @@
 
 #include "core/crypto.h"
 #include "core/form.h"
+#include "core/url.h"
+#include "twilio/media.h"
 
 namespace sms::twilio {
 
@@ -37,7 +39,8 @@ struct Client::Impl {
   http::Timeouts timeouts;
   std::unique_ptr<http::Client> http;
 
-  Result<http::Response> call(http::Request request) {
+  // With `to` given, to that client (another of Twilio's hosts) instead of the API base URL's.
+  Result<http::Response> call(http::Request request, http::Client* to = nullptr) {
     bool key = !creds.api_key_sid.empty() && !creds.api_key_secret.empty();
     if (creds.account_sid.empty() || (!key && creds.auth_token.empty()))
       return fail(ErrorKind::config,
@@ -52,7 +55,7 @@ struct Client::Impl {
     auto pass = key ? creds.api_key_secret : creds.auth_token;
     request.headers.emplace("Authorization", "Basic " + crypto::base64_encode(user + ":" + pass));
     request.headers.emplace("Accept", "application/json");
-    return http->send(request);
+    return (to ? *to : *http).send(request);
   }
   std::string account_path() const { return "/2010-04-01/Accounts/" + form::url_encode(creds.account_sid); }
 
@@ -84,6 +87,38 @@ Result<SentMessage> Client::send(const OutgoingSms& sms) {
   if (!j.is_object() || !j.contains("sid") || !j["sid"].is_string())
     return fail(ErrorKind::retryable, "Twilio answered " + std::to_string(r->status) + " without a message sid");
   return SentMessage{j["sid"].get<std::string>(), j.value("status", ""), j};
+}
+
+Result<Media> Client::fetch_media(const std::string& url, std::size_t max_bytes) {
+  if (!is_media_url(url, impl_->base_url))
+    return fail(ErrorKind::permanent, "not a Twilio media URL (only api.twilio.com and twilio.apiBaseUrl are fetched from)");
+  auto u = parse_url(url);
+  auto base = parse_url(impl_->base_url);
+  std::unique_ptr<http::Client> other;  // api.twilio.com while twilio.apiBaseUrl names another host
+  if (!base || u->origin() != base->origin()) {
+    auto c = http::Client::create(u->origin(), impl_->timeouts);
+    if (!c) return std::unexpected(c.error());
+    other = std::move(*c);
+  }
+  http::Request req{"GET", u->path + (u->query.empty() ? "" : "?" + u->query), {}, "", ""};
+  req.max_body_bytes = max_bytes;
+  auto r = impl_->call(req, other.get());
+  if (r && (r->status == 301 || r->status == 302 || r->status == 303 || r->status == 307 || r->status == 308)) {
+    // An account that enforces HTTP auth on media is answered with a redirect to a signed,
+    // short-lived URL (mms.twiliocdn.com): followed once, without our credentials, over https
+    // (plain http only from a loopback media host to loopback, i.e. in tests).
+    auto to = parse_url(r->header("Location"));
+    if (!to || !(to->scheme == "https" || (u->is_loopback() && to->is_loopback())) || !to->userinfo.empty())
+      return fail(ErrorKind::permanent, "Twilio redirected the media to a URL that is not https");
+    auto cdn = http::Client::create(to->origin(), impl_->timeouts);
+    if (!cdn) return std::unexpected(cdn.error());
+    req.path = to->path.empty() ? "/" : to->path;
+    if (!to->query.empty()) req.path += "?" + to->query;
+    r = (*cdn)->send(req);
+  }
+  if (!r) return std::unexpected(r.error());
+  if (r->status != 200) return std::unexpected(classify_error(*r));
+  return Media{std::move(r->body), r->header("Content-Type")};
 }
 
 Result<nlohmann::json> Client::fetch_account() { return impl_->get_json(impl_->account_path() + ".json"); }

@@ -27,6 +27,11 @@ struct OutgoingSms {
   std::string status_callback;          // "" for none
 };
 
+struct Media {
+  std::string bytes;
+  std::string content_type;  // as Twilio answered it
+};
+
 struct SentMessage {
   std::string sid;
   std::string status;  // "queued", "accepted", ...
@@ -46,6 +51,13 @@ class Client {
   // POST /2010-04-01/Accounts/{sid}/Messages.json as a form; 201 → SentMessage.
   // Missing credentials → config error without contacting Twilio.
   Result<SentMessage> send(const OutgoingSms& sms);
+  // GETs an inbound MMS's media (a MediaUrlN) with the account's Basic credentials, only from
+  // Twilio's media hosts (twilio/media.h: anything else is a permanent error, nothing is
+  // requested) and at most `max_bytes` of it (permanent error above). A redirect (what Twilio
+  // answers when the account enforces HTTP auth on media) is followed once, to https only and
+  // without the credentials. 200 → Media; any other status is classified like a send's (404:
+  // permanent, 5xx: retryable).
+  Result<Media> fetch_media(const std::string& url, std::size_t max_bytes);
   // GET /2010-04-01/Accounts/{sid}.json (credential check, used by doctor).
   Result<nlohmann::json> fetch_account();
   // GET /2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json: the account's numbers with their

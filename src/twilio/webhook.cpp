@@ -61,7 +61,10 @@ Result<InboundSms> parse_inbound(const form::Fields& f) {
   sms.num_media = *media;
   sms.num_segments = *segments;
   for (int i = 0; i < sms.num_media && i < 10; ++i)
-    if (auto url = form::value(f, "MediaUrl" + std::to_string(i)); !url.empty()) sms.media_urls.push_back(url);
+    if (auto url = form::value(f, "MediaUrl" + std::to_string(i)); !url.empty()) {
+      sms.media_urls.push_back(url);
+      sms.media_content_types.push_back(form::value(f, "MediaContentType" + std::to_string(i)));
+    }
   if (sms.body.empty() && sms.num_media == 0)
     return std::unexpected(invalid("Body is required when NumMedia is 0"));
   static constexpr std::pair<const char*, const char*> geo[] = {

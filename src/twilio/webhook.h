@@ -19,6 +19,7 @@ struct InboundSms {
   int num_media = 0;
   int num_segments = 0;
   std::vector<std::string> media_urls;  // MediaUrl0..N-1
+  std::vector<std::string> media_content_types;  // MediaContentType0..N-1, beside media_urls ("" when absent)
   std::string opt_out_type;             // OptOutType (STOP, START, HELP; Advanced Opt-Out) or ""
   // Non-empty geo fields, keys as Infinity contextParameters: fromCity, fromState, fromZip,
   // fromCountry, toCity, toState, toZip, toCountry (values at most 256 characters).

@@ -63,10 +63,7 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
     std::lock_guard lock(state_mutex_);
     bool account_path = req.path != "/api/digital/messaging/v1/messages";
     if (account_path && (!account_path_ || req.matches[1] != account_id_)) return problem(res, 404, "Not Found");
-    auto auth = req.get_header_value("Authorization");
-    if (auth.rfind("Bearer ", 0) != 0 ||
-        std::find(valid_tokens_.begin(), valid_tokens_.end(), auth.substr(7)) == valid_tokens_.end())
-      return problem(res, 401, "Unauthorized");
+    if (!bearer_valid(req.get_header_value("Authorization"))) return problem(res, 401, "Unauthorized");
     auto body = nlohmann::json::parse(req.body, nullptr, false);
     if (!body.is_object()) return problem(res, 400, "Constraint Violation");
     delivered_.push_back({req.path, body});
@@ -79,7 +76,60 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
   };
   server().Post(R"(/api/digital/messaging/v1/accounts/([^/]+)/messages)", send);
   server().Post("/api/digital/messaging/v1/messages", send);
+  server().Post("/api/digital/messaging/v1/attachments/signed-upload-uri", [this](const httplib::Request& req, httplib::Response& res) {
+    if (maybe_fail(req, res)) return;
+    Recording recording{*this, req};
+    std::lock_guard lock(state_mutex_);
+    if (!bearer_valid(req.get_header_value("Authorization"))) return problem(res, 401, "Unauthorized");
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return problem(res, 400, "Constraint Violation");
+    for (const char* field : {"integrationId", "filename", "mimetype"})
+      if (!body.contains(field) || !body[field].is_string()) return problem(res, 400, "Constraint Violation");
+    if (!body.contains("size") || !body["size"].is_number_integer()) return problem(res, 400, "Constraint Violation");
+    auto uuid = sms::crypto::random_hex(16);
+    sessions_[uuid] = {"", body["integrationId"].get<std::string>(), body["filename"].get<std::string>(),
+                       body["mimetype"].get<std::string>(), "", ""};
+    res.set_content(nlohmann::json{{"uploadSignedUri", "/api/digital/messaging/v1/storage/upload-sessions/" + uuid +
+                                                           "?hmac=" + std::string(64, 'a') + "&expiresAt=4102444800000"}}.dump(),
+                    "application/json");
+  });
+  server().Post(R"(/api/digital/messaging/v1/storage/upload-sessions/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    if (maybe_fail(req, res)) return;
+    Recording recording{*this, req};
+    std::lock_guard lock(state_mutex_);
+    auto session = sessions_.find(req.matches[1]);
+    if (session == sessions_.end() || req.get_param_value("hmac").empty() || req.get_param_value("expiresAt").empty())
+      return problem(res, 403, "Forbidden");
+    if (!req.is_multipart_form_data() || !req.has_file("mediaFile")) return problem(res, 400, "Constraint Violation");
+    auto file = req.get_file_value("mediaFile");
+    auto uploaded = session->second;
+    sessions_.erase(session);
+    char id[27];
+    std::snprintf(id, sizeof id, "att%023zu", uploads_.size() + 1);
+    uploaded.attachment_id = id;
+    uploaded.content_type = file.content_type;
+    uploaded.bytes = file.content;
+    uploads_.push_back(uploaded);
+    res.status = 202;
+    res.set_content(nlohmann::json{{"attachmentId", uploaded.attachment_id}}.dump(), "application/json");
+  });
   start();
+}
+
+bool FakeInfinity::bearer_valid(const std::string& auth) const {
+  return auth.rfind("Bearer ", 0) == 0 && std::find(valid_tokens_.begin(), valid_tokens_.end(), auth.substr(7)) != valid_tokens_.end();
+}
+
+std::vector<FakeInfinity::Uploaded> FakeInfinity::uploads() const {
+  std::lock_guard lock(state_mutex_);
+  return uploads_;
+}
+
+std::string FakeInfinity::attachment(const std::string& attachment_id) const {
+  std::lock_guard lock(state_mutex_);
+  for (const auto& u : uploads_)
+    if (u.attachment_id == attachment_id) return u.bytes;
+  return "";
 }
 
 void FakeInfinity::set_expires_in(int seconds) {

@@ -1,6 +1,8 @@
 // Fake Infinity: the token endpoint (client credentials → a JWT with exp, organization, owner)
 // and Send Message on both the account-scoped and the documented path (bearer token checked:
-// unknown or revoked tokens answer 401 problem+json).
+// unknown or revoked tokens answer 401 problem+json); attachments (infinity-api.md §5): the
+// signed upload URI (bearer token checked) and the upload session it names, as we infer it
+// (POST multipart/form-data, field mediaFile, answered 202 {"attachmentId": ...}).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -33,6 +35,17 @@ class FakeInfinity : public FakeUpstream {
   };
   std::vector<Delivered> messages() const;
 
+  // Attachments uploaded through an upload session, in order.
+  struct Uploaded {
+    std::string attachment_id;
+    std::string integration_id, filename, mimetype;  // as asked for the signed upload URI
+    std::string content_type;                        // of the mediaFile part
+    std::string bytes;
+  };
+  std::vector<Uploaded> uploads() const;
+  // An uploaded attachment's bytes ("" for an unknown id).
+  std::string attachment(const std::string& attachment_id) const;
+
  private:
   std::string client_id_, client_secret_, account_id_, connector_id_;
   mutable std::mutex state_mutex_;
@@ -42,6 +55,9 @@ class FakeInfinity : public FakeUpstream {
   std::vector<std::string> all_tokens_;
   int issued_ = 0;
   std::vector<Delivered> delivered_;
+  std::map<std::string, Uploaded> sessions_;  // upload sessions by uuid, not yet used
+  std::vector<Uploaded> uploads_;
+  bool bearer_valid(const std::string& authorization) const;  // under state_mutex_
 };
 
 }  // namespace fakes

@@ -66,7 +66,59 @@ FakeTwilio::FakeTwilio(std::string account_sid, std::string auth_token, std::str
     std::lock_guard lock(sent_mutex_);
     res.set_content(nlohmann::json{{"incoming_phone_numbers", numbers_}, {"page", 0}}.dump(), "application/json");
   });
+  server().Get(R"(/2010-04-01/Accounts/([^/]+)/Messages/([^/]+)/Media/([^/]+))",
+               [=, this](const httplib::Request& req, httplib::Response& res) {
+                 if (maybe_fail(req, res)) return;
+                 Recording recording{*this, req};
+                 std::string user;
+                 if (req.matches[1] != account_sid_ || !authorised(req, user)) return deny(res);
+                 std::lock_guard lock(sent_mutex_);
+                 if (auto cdn = redirects_.find(req.path); cdn != redirects_.end()) {
+                   res.status = 307;
+                   res.set_header("Location", url() + cdn->second + "?Expires=4102444800&Signature=fake");
+                   return;
+                 }
+                 auto it = media_.find(req.path);
+                 if (it == media_.end()) {
+                   res.status = 404;
+                   res.set_content(R"({"code":20404,"message":"The requested resource was not found","status":404})",
+                                   "application/json");
+                   return;
+                 }
+                 res.set_content(it->second.first, it->second.second);
+               });
+  server().Get(R"(/media-cdn/.+)", [=, this](const httplib::Request& req, httplib::Response& res) {
+    if (maybe_fail(req, res)) return;
+    Recording recording{*this, req};
+    std::lock_guard lock(sent_mutex_);
+    auto it = media_.find(req.path);
+    if (it == media_.end() || req.get_param_value("Signature").empty()) {
+      res.status = 403;
+      return;
+    }
+    res.set_content(it->second.first, it->second.second);
+  });
   start();
+}
+
+std::string FakeTwilio::add_media(const std::string& message_sid, const std::string& media_sid, std::string bytes,
+                                  std::string content_type) {
+  auto path = "/2010-04-01/Accounts/" + account_sid_ + "/Messages/" + message_sid + "/Media/" + media_sid;
+  std::lock_guard lock(sent_mutex_);
+  media_[path] = {std::move(bytes), std::move(content_type)};
+  return url() + path;
+}
+
+std::string FakeTwilio::add_redirected_media(const std::string& message_sid, const std::string& media_sid, std::string bytes,
+                                             std::string content_type) {
+  auto url = add_media(message_sid, media_sid, "", "");
+  auto path = url.substr(this->url().size());
+  std::lock_guard lock(sent_mutex_);
+  auto cdn = "/media-cdn/" + message_sid + "/" + media_sid;
+  media_.erase(path);
+  media_[cdn] = {std::move(bytes), std::move(content_type)};
+  redirects_[path] = cdn;
+  return url;
 }
 
 void FakeTwilio::set_numbers(nlohmann::json numbers) {

@@ -32,6 +32,16 @@ class FakeTwilio : public FakeUpstream {
 
   // Makes the next `times` sends fail with a Twilio error body {code,message,more_info,status}.
   void fail_with_code(int http_status, int code, const std::string& message, int times = 1);
+  // Serves `bytes` as `content_type` at GET /2010-04-01/Accounts/{sid}/Messages/{message_sid}/
+  // Media/{media_sid} behind the account's Basic auth (401 otherwise), as Twilio keeps an MMS's
+  // media; returns its URL (what a webhook's MediaUrlN carries). Requests are recorded.
+  std::string add_media(const std::string& message_sid, const std::string& media_sid, std::string bytes,
+                        std::string content_type);
+  // As add_media, but the media URL answers (after Basic auth) 307 to a signed, short-lived URL
+  // on this server, /media-cdn/..., which serves it without credentials: what Twilio does
+  // (mms.twiliocdn.com) for an account that enforces HTTP auth on media.
+  std::string add_redirected_media(const std::string& message_sid, const std::string& media_sid, std::string bytes,
+                                   std::string content_type);
   // What GET .../IncomingPhoneNumbers.json lists (objects with phone_number, sms_url, sms_method).
   void set_numbers(nlohmann::json numbers);
 
@@ -40,6 +50,8 @@ class FakeTwilio : public FakeUpstream {
   nlohmann::json numbers_ = nlohmann::json::array();
   mutable std::mutex sent_mutex_;
   std::vector<Sent> sent_;
+  std::map<std::string, std::pair<std::string, std::string>> media_;  // path -> bytes, content type
+  std::map<std::string, std::string> redirects_;                       // media path -> /media-cdn/ path
   int next_sid_ = 1;
 };
 

@@ -416,3 +416,18 @@ TEST_CASE("pacing rates are numbers of sends per second, per kind of number or p
   CHECK(c.rate("relay.pacing.shortCode") == 30);
   CHECK(c.str("relay.pacing.unit") == "segments");
 }
+
+TEST_CASE("inbound media are attached, linked or dropped, up to a size") {
+  auto first = [](const json& patch) {
+    auto p = config::check_patch(patch);
+    return p.empty() ? std::string() : p.front();
+  };
+  for (const char* mode : {"attach", "link", "drop"}) CHECK(first({{"relay", {{"inboundMedia", mode}}}}).empty());
+  CHECK(first({{"relay", {{"inboundMedia", "upload"}}}}) == "relay.inboundMedia: expected attach, link or drop, got \"upload\"");
+  CHECK(first({{"relay", {{"inboundMedia", ""}}}}).find("relay.inboundMedia: expected attach, link or drop") == 0);
+  CHECK(first({{"relay", {{"maxMediaBytes", 100}}}}).find("relay.maxMediaBytes") == 0);
+  CHECK(first({{"relay", {{"maxMediaBytes", 1048576}}}}).empty());
+  auto c = config::Config();
+  CHECK(c.str("relay.inboundMedia") == "link");
+  CHECK(c.integer("relay.maxMediaBytes") == 5242880);
+}

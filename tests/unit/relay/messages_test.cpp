@@ -2,6 +2,8 @@
 #include <random>
 
 #include "fakes/serve_config.h"
+#include "core/text.h"
+#include "relay/media.h"
 #include "relay/messages.h"
 #include "relay/retry_policy.h"
 
@@ -110,4 +112,74 @@ TEST_CASE("retry delays: full jitter, capped, never before Retry-After") {
   CHECK(relay::is_final({ErrorKind::permanent, "", 400, "21610", "", {}}));
   CHECK_FALSE(relay::is_final({ErrorKind::auth, "", 401, "", "", {}}));
   CHECK_FALSE(relay::is_final({ErrorKind::timeout, "", 0, "", "", {}}));
+}
+
+namespace {
+
+// inbound_sms() as an MMS "MM1" with `media` pictures on api.twilio.com.
+twilio::InboundSms mms(std::string body, std::size_t media) {
+  auto s = inbound_sms(std::move(body));
+  s.message_sid = "MM1";
+  s.num_media = static_cast<int>(media);
+  for (std::size_t i = 0; i < media; ++i) {
+    s.media_urls.push_back("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME" + std::to_string(i));
+    s.media_content_types.push_back("image/jpeg");
+  }
+  return s;
+}
+
+std::vector<store::NewMessage> stored(const twilio::InboundSms& s, const char* mode) {
+  return relay::inbound_messages(s, configured({{"relay", {{"inboundMedia", mode}}}}), "t");
+}
+
+}  // namespace
+
+TEST_CASE("attach mode keeps the media in the payload, at most 5 per message, in order") {
+  auto three = stored(mms("look", 3), "attach");
+  REQUIRE(three.size() == 1);
+  CHECK(three[0].payload["body"]["text"] == "look");
+  REQUIRE(three[0].payload[relay::kMediaField].size() == 3);
+  CHECK(three[0].payload[relay::kMediaField][2] ==
+        json{{"url", "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME2"}, {"contentType", "image/jpeg"}});
+  CHECK(three[0].payload["correlationId"] == "MM1");
+
+  auto twelve = stored(mms("look", 12), "attach");
+  REQUIRE(twelve.size() == 3);  // 5 + 5 + 2
+  std::vector<std::string> urls;
+  for (std::size_t i = 0; i < twelve.size(); ++i) {
+    CHECK(twelve[i].payload["correlationId"] == "MM1-" + std::to_string(i + 1));
+    CHECK(twelve[i].payload[relay::kMediaField].size() == (i < 2 ? 5u : 2u));
+    for (const auto& m : twelve[i].payload[relay::kMediaField]) urls.push_back(m["url"]);
+  }
+  CHECK(twelve[0].payload["body"]["text"] == "look");
+  CHECK(twelve[1].payload["body"]["text"] == "");
+  REQUIRE(urls.size() == 12);
+  for (std::size_t i = 0; i < urls.size(); ++i) CHECK(urls[i].ends_with("/ME" + std::to_string(i)));
+
+  CHECK_FALSE(stored(mms("plain", 0), "attach")[0].payload.contains(relay::kMediaField));
+}
+
+TEST_CASE("attach mode leaves room in a message's text for its media as links") {
+  std::string text;
+  while (text::length(text) < 1000) text += "word ";
+  auto m = stored(mms(text, 2), "attach");
+  REQUIRE(m.size() == 2);  // the text leaves no room for two links: the media go on a part of their own
+  CHECK_FALSE(m[0].payload.contains(relay::kMediaField));
+  CHECK(m[1].payload[relay::kMediaField].size() == 2);
+  for (const auto& part : m) {
+    auto t = part.payload["body"]["text"].get<std::string>();
+    for (const auto& media : part.payload.value(relay::kMediaField, json::array())) t = relay::with_link(t, media["url"]);
+    CHECK(text::length(t) <= relay::kInfinityTextLimit);
+  }
+}
+
+TEST_CASE("link mode appends the URLs, drop mode says how many media were dropped") {
+  CHECK(stored(mms("look", 2), "link")[0].payload["body"]["text"] ==
+        "look\nhttps://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME0\n"
+        "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1");
+  auto dropped = stored(mms("look", 7), "drop");
+  REQUIRE(dropped.size() == 1);
+  CHECK(dropped[0].payload["body"]["text"] == "look\n[7 media dropped]");
+  CHECK_FALSE(dropped[0].payload.contains(relay::kMediaField));
+  CHECK(stored(mms("", 1), "drop")[0].payload["body"]["text"] == "[1 media dropped]");
 }

@@ -94,7 +94,7 @@ struct Rig {
     return config::Config(tree);
   }
   void inbound(const std::string& sid, const std::string& from, const std::string& text) {
-    twilio::InboundSms s{sid, "AC1", from, "+15559870002", text, 0, 1, {}, {}, {}};
+    twilio::InboundSms s{sid, "AC1", from, "+15559870002", text, 0, 1, {}, {}, {}, {}};
     REQUIRE(db->enqueue(relay::dedupe_key(s), relay::inbound_messages(s, *live->get(), iso8601_now())));
     relay->notify(store::Direction::inbound);
   }
@@ -276,7 +276,7 @@ TEST_CASE("a due message is noticed while the worker that polled is out deliveri
     return sending() >= n;
   };
   auto unannounced = [&](const std::string& sid, const std::string& from) {
-    twilio::InboundSms s{sid, "AC1", from, "+15559870002", "x", 0, 1, {}, {}, {}};
+    twilio::InboundSms s{sid, "AC1", from, "+15559870002", "x", 0, 1, {}, {}, {}, {}};
     REQUIRE(r.db->enqueue(relay::dedupe_key(s), relay::inbound_messages(s, *r.live->get(), iso8601_now())));
   };
   r.inbound("SM1", "+15551230001", "first");  // announced: a worker takes it at once

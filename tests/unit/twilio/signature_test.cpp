@@ -124,10 +124,11 @@ TEST_CASE("inbound and status webhooks are validated") {
     CHECK(r.error().message.find(f) != std::string::npos);
   }
   form::Fields media{{"MessageSid", "MM1"}, {"From", "+1"}, {"To", "+2"}, {"Body", ""}, {"NumMedia", "2"},
-                     {"MediaUrl0", "https://m/0"}, {"MediaUrl1", "https://m/1"}};
+                     {"MediaUrl0", "https://m/0"}, {"MediaUrl1", "https://m/1"}, {"MediaContentType0", "image/jpeg"}};
   auto m = twilio::parse_inbound(media);
   REQUIRE(m);
   CHECK(m->media_urls == std::vector<std::string>{"https://m/0", "https://m/1"});
+  CHECK(m->media_content_types == std::vector<std::string>{"image/jpeg", ""});  // beside their URLs
   media[4].second = "two";
   CHECK_FALSE(twilio::parse_inbound(media));
   form::Fields no_body{{"MessageSid", "SM1"}, {"From", "+1"}, {"To", "+2"}, {"Body", ""}, {"NumMedia", "0"}};

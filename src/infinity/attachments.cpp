@@ -1,0 +1,60 @@
+// Uploading an attachment to Infinity: the signed upload URI, then the upload session.
+#include "infinity/attachments.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/crypto.h"
+#include "core/url.h"
+#include "infinity/client.h"
+
+namespace sms::infinity {
+namespace {
+
+// A string field of a 2xx JSON answer, or a permanent error naming what was missing.
+Result<std::string> field_of(const http::Response& r, const char* field, const char* what) {
+  if (r.status < 200 || r.status >= 300) return std::unexpected(classify_error(r));
+  auto body = nlohmann::json::parse(r.body, nullptr, false);
+  if (!body.is_object() || !body.contains(field) || !body[field].is_string() || body[field].get<std::string>().empty())
+    return fail(ErrorKind::permanent, std::string("Infinity answered ") + what + " with HTTP " + std::to_string(r.status) +
+                                          " but no " + field);
+  return body[field].get<std::string>();
+}
+
+}  // namespace
+
+Result<std::string> request_upload_uri(http::Client& infinity, TokenProvider& tokens, const std::string& integration_id,
+                                       const Attachment& a) {
+  nlohmann::json body = {{"integrationId", integration_id}, {"filename", a.filename}, {"mimetype", a.mimetype},
+                         {"size", a.bytes.size()}};
+  auto r = with_bearer(tokens, [&](const std::string& token) {
+    return infinity.send(http::Request{"POST", std::string(kSignedUploadUriPath),
+                                       {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}}, body.dump(),
+                                       "application/json"});
+  });
+  if (!r) return std::unexpected(r.error());
+  return field_of(*r, "uploadSignedUri", "the signed upload URI request");
+}
+
+Result<std::string> upload_to_session(http::Client& infinity, const std::string& signed_uri, const Attachment& a) {
+  auto boundary = "infinity-sms-" + crypto::random_hex(12);
+  std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"mediaFile\"; filename=\"" + a.filename +
+                     "\"\r\nContent-Type: " + a.mimetype + "\r\n\r\n" + a.bytes + "\r\n--" + boundary + "--\r\n";
+  http::Request req{"POST", signed_uri, {{"Accept", "application/json"}}, std::move(body),
+                    "multipart/form-data; boundary=" + boundary};
+  http::Client* to = &infinity;
+  std::unique_ptr<http::Client> other;  // an absolute URI on another host
+  if (!signed_uri.starts_with("/")) {
+    auto u = parse_url(signed_uri);
+    if (!u) return fail(ErrorKind::permanent, "Infinity's signed upload URI is neither a path nor an http(s) URL");
+    auto c = http::Client::create(u->origin(), http::Timeouts{});
+    if (!c) return std::unexpected(c.error());
+    other = std::move(*c);
+    to = other.get();
+    req.path = u->path + (u->query.empty() ? "" : "?" + u->query);
+  }
+  auto r = to->send(req);
+  if (!r) return std::unexpected(r.error());
+  return field_of(*r, "attachmentId", "the upload");
+}
+
+}  // namespace sms::infinity
