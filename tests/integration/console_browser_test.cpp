@@ -38,6 +38,14 @@ std::string row_shows(const std::string& source_id, const std::string& state) {
          "') && r.querySelector('.badge') && r.querySelector('.badge').textContent === '" + state + "')";
 }
 
+// A serve wired to the fakes, and a browser: null (the test skipped, with a warning) without chromium.
+struct ConsoleSession {
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  Serve s{fake_config(tw, inf)};
+  std::unique_ptr<fakes::Browser> b = browser_or_skip();
+};
+
 }  // namespace
 
 TEST_CASE("the console's files are served on the admin listener only, with a strict CSP", "[console]") {
@@ -78,13 +86,10 @@ TEST_CASE("the console's files are served on the admin listener only, with a str
   }
 }
 
-TEST_CASE("the console signs in through its form: a wrong token is refused, the right one shows the overview",
-          "[console][browser]") {
-  auto b = browser_or_skip();
+TEST_CASE_METHOD(ConsoleSession,
+                 "the console signs in through its form: a wrong token is refused, the right one shows the overview",
+                 "[console][browser]") {
   if (!b) return;
-  fakes::FakeTwilio tw;
-  fakes::FakeInfinity inf;
-  Serve s(fake_config(tw, inf));
 
   b->open(console_url(s));
   REQUIRE(b->wait_for("!document.querySelector('#signin').hidden"));
@@ -106,12 +111,9 @@ TEST_CASE("the console signs in through its form: a wrong token is refused, the 
   CHECK(b->wait_for("!document.querySelector('#signin').hidden && sessionStorage.length === 0"));
 }
 
-TEST_CASE("the console takes the token from #token= once and removes it from the address bar", "[console][browser]") {
-  auto b = browser_or_skip();
+TEST_CASE_METHOD(ConsoleSession, "the console takes the token from #token= once and removes it from the address bar",
+                 "[console][browser]") {
   if (!b) return;
-  fakes::FakeTwilio tw;
-  fakes::FakeInfinity inf;
-  Serve s(fake_config(tw, inf));
 
   open_signed_in(*b, s, "overview");
   CHECK(b->eval("location.hash") == "#page=overview");
@@ -119,12 +121,9 @@ TEST_CASE("the console takes the token from #token= once and removes it from the
   CHECK(s.child->output().find(kAdminToken) == std::string::npos);  // never in the server's log
 }
 
-TEST_CASE("a message sent through the fakes appears in the console's Messages table", "[console][browser]") {
-  auto b = browser_or_skip();
+TEST_CASE_METHOD(ConsoleSession, "a message sent through the fakes appears in the console's Messages table",
+                 "[console][browser]") {
   if (!b) return;
-  fakes::FakeTwilio tw;
-  fakes::FakeInfinity inf;
-  Serve s(fake_config(tw, inf));
   open_signed_in(*b, s, "messages");
   REQUIRE(b->wait_for(shows("No messages.")));
 
@@ -156,13 +155,9 @@ TEST_CASE("a message sent through the fakes appears in the console's Messages ta
   CHECK(b->wait_for("document.querySelectorAll('#attempts tbody tr').length === 1 && " + shows("Attempts")));
 }
 
-TEST_CASE("a dead letter retried with the console's button is delivered", "[console][browser]") {
-  auto b = browser_or_skip();
+TEST_CASE_METHOD(ConsoleSession, "a dead letter retried with the console's button is delivered", "[console][browser]") {
   if (!b) return;
-  fakes::FakeTwilio tw;
-  fakes::FakeInfinity inf;
   tw.fail_with_code(400, 21211, "The 'To' number +14155550199 is not a valid phone number.");
-  Serve s(fake_config(tw, inf));
   REQUIRE(s.post_infinity(agent_event("ev-console-dead", inf.connector_id()).dump())->status == 200);
   REQUIRE(s.wait_state(State::dead, 1));
 
@@ -178,13 +173,10 @@ TEST_CASE("a dead letter retried with the console's button is delivered", "[cons
   CHECK(tw.messages()[0].field("Body") == "Hi, how can I help you?");
 }
 
-TEST_CASE("the console's configuration page shows the API's validation message beside the field and saves a good value",
-          "[console][browser]") {
-  auto b = browser_or_skip();
+TEST_CASE_METHOD(ConsoleSession,
+                 "the console's configuration page shows the API's validation message beside the field and saves a good value",
+                 "[console][browser]") {
   if (!b) return;
-  fakes::FakeTwilio tw;
-  fakes::FakeInfinity inf;
-  Serve s(fake_config(tw, inf));
   open_signed_in(*b, s, "config");
   REQUIRE(b->wait_for("document.getElementById('cfg-relay.retryMax') !== null"));
   // Secrets are masked.
