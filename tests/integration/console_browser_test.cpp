@@ -111,6 +111,16 @@ TEST_CASE_METHOD(ConsoleSession,
   CHECK(b->wait_for("!document.querySelector('#signin').hidden && sessionStorage.length === 0"));
 }
 
+TEST_CASE_METHOD(ConsoleSession, "the console's overview says why serve is not ready", "[console][browser]") {
+  if (!b) return;
+  REQUIRE(s.admin_post("/api/configs", {{"avaya", {{"clientSecret", "wrong"}}}})->status == 200);
+  open_signed_in(*b, s, "overview");
+  INFO(b->text());
+  REQUIRE(b->wait_for("document.querySelector('#readiness').innerText.startsWith('Not ready')"));
+  CHECK(b->wait_for("document.querySelector('#readiness').innerText.includes('invalid_client')"));
+  CHECK(b->text().find("wrong") == std::string::npos);  // the secret is never shown
+}
+
 TEST_CASE_METHOD(ConsoleSession, "the console takes the token from #token= once and removes it from the address bar",
                  "[console][browser]") {
   if (!b) return;

@@ -10,10 +10,15 @@ const $ = (selector, root = document) => root.querySelector(selector);
 // ---- the API ----
 
 async function api(path, options = {}, token = sessionStorage.getItem(TOKEN_KEY)) {
-  const response = await fetch(path, {
-    ...options,
-    headers: { Authorization: 'Bearer ' + token, ...(options.body ? { 'Content-Type': 'application/json' } : {}) },
-  });
+  let response;
+  try {
+    response = await fetch(path, {
+      ...options,
+      headers: { Authorization: 'Bearer ' + token, ...(options.body ? { 'Content-Type': 'application/json' } : {}) },
+    });
+  } catch {
+    return { status: 0, body: { error: { message: 'the connector cannot be reached (is serve running?)' } } };
+  }
   const body = await response.json().catch(() => ({}));
   if (response.status === 401 && token === sessionStorage.getItem(TOKEN_KEY)) signOut('The token is no longer accepted: sign in again.');
   return { status: response.status, body };
@@ -128,7 +133,8 @@ function drawChart(minutes) {
 async function showOverview() {
   const [status, throughput] = await Promise.all([api('/api/status'), api('/api/throughput')]);
   const s = status.body;
-  if (status.status !== 200 && status.status !== 503) {
+  if (status.status !== 200) {
+    $('#readiness').className = 'banner bad';
     $('#readiness').textContent = 'Status unavailable: ' + errorText(s);
     return;
   }
