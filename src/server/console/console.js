@@ -4,7 +4,9 @@
 'use strict';
 
 const TOKEN_KEY = 'infinity-sms.adminToken';
-const REFRESH_MS = 3000;
+const REFRESH_MS = 3000;            // the Messages page: a page of the outbox costs under a millisecond
+const OVERVIEW_REFRESH_MS = 10000;  // /api/status counts the whole outbox (tens of ms at 100,000 messages)
+let overviewAt = 0;
 const $ = (selector, root = document) => root.querySelector(selector);
 
 // ---- the API ----
@@ -336,7 +338,10 @@ function route() {
 function refresh(entering = false) {
   const page = document.querySelector('main > section:not([hidden])');
   if (!page || !sessionStorage.getItem(TOKEN_KEY)) return;
-  if (page.id === 'overview') showOverview();
+  if (page.id === 'overview' && (entering || Date.now() - overviewAt >= OVERVIEW_REFRESH_MS)) {
+    overviewAt = Date.now();
+    showOverview();
+  }
   if (page.id === 'messages' && (entering || before === null)) showMessages();
   if (page.id === 'message') showMessage(new URLSearchParams(location.hash.slice(1)).get('id'));
   if (page.id === 'config' && entering) showConfig();
