@@ -22,6 +22,7 @@ void add_config_routes(Router& router, AppState& state);    // /api/configs (adm
 void add_optout_routes(Router& router, AppState& state);    // /api/optouts (admin token)
 void add_message_routes(Router& router, AppState& state);   // /api/messages... (admin token)
 void add_throughput_routes(Router& router, AppState& state);  // /api/throughput (admin token)
+void add_console_routes(Router& router);                     // /, /console/... (static files, no token)
 void add_twilio_routes(Router& router, AppState& state);    // /callbacks/twilio/{sms,status}
 void add_infinity_routes(Router& router, AppState& state);  // /callbacks/avaya/infinity/sms
 

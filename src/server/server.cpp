@@ -143,6 +143,7 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   add_throughput_routes(admin, state);
   add_metrics_routes(admin, state);
   add_status_routes(admin, state);
+  add_console_routes(admin);  // never on the webhook listener: the console is for operators
 
   const auto config = live.get();
   if (auto tls = check_tls_config(*config); !tls) return std::unexpected(tls.error());

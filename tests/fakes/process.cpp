@@ -38,7 +38,8 @@ void write_decimal(char* at, long n) {
 }
 
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra, int in, int out, int err,
-            const char* program = binary(), const std::vector<ListenFd>& listen_fds = {}) {
+            const char* program = binary(), const std::vector<ListenFd>& listen_fds = {},
+            const std::vector<int>& pass_fds = {}) {
   auto with_fds = extra;
   std::string names;
   for (const auto& l : listen_fds) names += (names.empty() ? "" : ":") + l.name;
@@ -66,6 +67,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, st
     // close-on-exec (dup2 clears it).
     std::vector<int> moved;
     for (const auto& l : listen_fds) moved.push_back(fcntl(l.fd, F_DUPFD_CLOEXEC, 100));
+    for (int fd : pass_fds) moved.push_back(fcntl(fd, F_DUPFD_CLOEXEC, 100));
     for (std::size_t i = 0; i < moved.size(); ++i) dup2(moved[i], 3 + static_cast<int>(i));
     if (listen_pid) write_decimal(listen_pid, getpid());
     execve(program, argv.data(), envp.data());
@@ -117,12 +119,12 @@ RunResult run(const std::vector<std::string>& args, const std::map<std::string, 
 }
 
 Child::Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-             const std::string& program, const std::vector<ListenFd>& listen_fds) {
+             const std::string& program, const std::vector<ListenFd>& listen_fds, const std::vector<int>& pass_fds) {
   int p[2];
   if (pipe2(p, O_CLOEXEC)) throw std::runtime_error("pipe failed");
   fcntl(p[0], F_SETPIPE_SZ, 1 << 20);  // room for what the child logs while the reader pauses
   int devnull = open("/dev/null", O_RDONLY);
-  pid_ = spawn(args, env, devnull, p[1], p[1], program.c_str(), listen_fds);
+  pid_ = spawn(args, env, devnull, p[1], p[1], program.c_str(), listen_fds, pass_fds);
   close(devnull);
   close(p[1]);
   fd_ = p[0];

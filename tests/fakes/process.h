@@ -38,8 +38,11 @@ class Child {
  public:
   // With `listen_fds`, the child gets them as descriptors 3, 4, ... with LISTEN_FDS,
   // LISTEN_FDNAMES and LISTEN_PID (its own pid) set, as systemd starts a socket-activated service.
+  // `pass_fds` follow them (without any variable), e.g. the pipes of chromium's
+  // --remote-debugging-pipe at 3 and 4.
   Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
-        const std::string& program = binary(), const std::vector<ListenFd>& listen_fds = {});
+        const std::string& program = binary(), const std::vector<ListenFd>& listen_fds = {},
+        const std::vector<int>& pass_fds = {});
   ~Child();
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
