@@ -116,6 +116,16 @@ std::string phone(std::string_view number) {
   return "***" + std::string(number.substr(number.size() - 4));
 }
 
+std::string numbers_hidden(std::string text, std::initializer_list<std::string_view> numbers) {
+  for (auto number : numbers) {
+    auto shown = phone(number);
+    if (shown == number) continue;  // nothing to hide (unredacted, or too short)
+    for (auto at = text.find(number); at != std::string::npos; at = text.find(number, at + shown.size()))
+      text.replace(at, number.size(), shown);
+  }
+  return text;
+}
+
 std::string text(std::string_view body) {
   if (g_unredacted) return std::string(body);
   return "[" + std::to_string(text::length(body)) + " chars]";

@@ -2,6 +2,7 @@
 // (request id, message ids), and redaction of end users' numbers and message text.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,6 +34,8 @@ const Fields& current();
 
 // "***0199": an end user's number with only its last 4 characters, unless unredacted.
 std::string phone(std::string_view number);
+// `text` (a provider's error message, say) with each of `numbers` in it as phone() shows it.
+std::string numbers_hidden(std::string text, std::initializer_list<std::string_view> numbers);
 // "[23 chars]" instead of a message's text, unless unredacted.
 std::string text(std::string_view body);
 

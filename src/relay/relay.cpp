@@ -132,13 +132,17 @@ struct Relay::Impl {
                    result->empty() ? "" : " as " + *result);
       return;
     }
+    // Twilio's error texts can name the end user's number: logged as the logs show numbers.
+    auto conversation = std::string_view(m.conversation);
+    auto why = log::numbers_hidden(result.error().message,
+                                   {conversation.substr(0, conversation.find('|')), store::business_number(conversation)});
     const auto& e = result.error();
     if (is_final(e)) {
       ++dead;
       bool blocked = e.provider_code == "opted_out";
       count(m.direction, blocked ? "blocked" : "dead");
       throughput.record(m.direction, Throughput::Outcome::dead, unix_ms_now());
-      spdlog::warn("{} message {} ({}) is dead: {}", store::to_string(m.direction), m.id, m.source_id, e.message);
+      spdlog::warn("{} message {} ({}) is dead: {}", store::to_string(m.direction), m.id, m.source_id, why);
       if (e.provider_code == "21610") compliance::opted_out_at_twilio(store, m);
       record([&] { return store.mark_dead(m.id, e, notice(c)); });
       if (m.direction == Direction::outbound) notify(Direction::inbound);  // its notice, if any
@@ -156,7 +160,7 @@ struct Relay::Impl {
       due = now + retry_delay(b, m.attempts, e, rng).count();
     }
     spdlog::warn("{} message {} ({}) will be retried in {} ms: {}", store::to_string(m.direction), m.id, m.source_id,
-                 *due - now, e.message);
+                 *due - now, why);
     record([&] { return store.mark_retry(m.id, *due, e); });
   }
 

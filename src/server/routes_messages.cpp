@@ -55,16 +55,7 @@ struct Redaction {
   std::string shown(const std::string& number) const { return reveal ? number : log::phone(number); }
   std::string conversation() const { return shown(end_user) + "|" + shown(business); }
   // `text` with each of the two numbers replaced by shown(it).
-  std::string operator()(std::string text) const {
-    if (reveal) return text;
-    for (const auto* number : {&end_user, &business}) {
-      if (number->size() <= 4) continue;  // nothing log::phone would hide
-      auto hidden = log::phone(*number);
-      for (auto at = text.find(*number); at != std::string::npos; at = text.find(*number, at + hidden.size()))
-        text.replace(at, number->size(), hidden);
-    }
-    return text;
-  }
+  std::string operator()(std::string text) const { return reveal ? text : log::numbers_hidden(std::move(text), {end_user, business}); }
 };
 
 nlohmann::json message_json(const store::Message& m, const config::Config& config, bool reveal) {

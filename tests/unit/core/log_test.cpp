@@ -10,6 +10,11 @@ TEST_CASE("end users' numbers and text are redacted by default") {
   CHECK(log::phone("123") == "123");
   CHECK(log::text("h\xc3\xa9llo") == "[5 chars]");
   CHECK(log::text("") == "[0 chars]");
+  // In a provider's error text, the numbers given show as phone() shows them, wherever they are.
+  CHECK(log::numbers_hidden("The 'To' number +14155550199 is not valid; +14155550199 again", {"+14155550199", "+14155550100"}) ==
+        "The 'To' number ***0199 is not valid; ***0199 again");
+  CHECK(log::numbers_hidden("no number here", {"+14155550199"}) == "no number here");
+  CHECK(log::numbers_hidden("short 123", {"123"}) == "short 123");
 }
 
 TEST_CASE("log fields nest per thread and leave with their scope") {
