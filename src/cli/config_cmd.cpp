@@ -16,17 +16,8 @@ int show(const config::Loaded& loaded, bool json, bool reveal) {
     return kExitOk;
   }
   auto tree = reveal ? c.revealed() : c.masked();
-  auto print = [&](const std::string& key, const config::KeySpec& spec) {
-    auto src = config::source_of(loaded.layers, key);
-    std::string origin = config::to_string(src);
-    if ((src == config::Source::env || src == config::Source::env_file) && !spec.env.empty())
-      origin += " " + std::string(spec.env);
-    fmt::print("{} = {}  # {}\n", key, config::get_dotted(tree, key)->dump(), origin);
-  };
-  for (const auto& spec : config::schema()) print(std::string(spec.key), spec);
-  for (const auto& name : c.tenant_names())
-    if (name != config::kDefaultTenant)
-      for (const auto& spec : config::tenant_schema()) print("tenants." + name + "." + std::string(spec.key), spec);
+  for (const auto& key : config::all_keys(c))
+    fmt::print("{} = {}  # {}\n", key, config::get_dotted(tree, key)->dump(), config::origin_of(loaded.layers, key));
   fmt::print("# file: {}\n", loaded.file.path().string());
   return kExitOk;
 }

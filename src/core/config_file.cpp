@@ -220,6 +220,23 @@ Source source_of(const Layers& layers, std::string_view key) {
   return Source::defaults;
 }
 
+std::string origin_of(const Layers& layers, std::string_view key) {
+  auto src = source_of(layers, key);
+  std::string origin = to_string(src);
+  if (const auto* spec = find_key(key); (src == Source::env || src == Source::env_file) && spec && !spec->env.empty())
+    origin += " " + std::string(spec->env);
+  return origin;
+}
+
+std::vector<std::string> all_keys(const Config& c) {
+  std::vector<std::string> out;
+  for (const auto& spec : schema()) out.emplace_back(spec.key);
+  for (const auto& name : c.tenant_names())
+    if (name != kDefaultTenant)
+      for (const auto& spec : tenant_schema()) out.push_back("tenants." + name + "." + std::string(spec.key));
+  return out;
+}
+
 Result<Loaded> load(const LoadOptions& options, const Env& env) {
   ConfigFile file(locate(options.config_path, env));
   Layers layers;

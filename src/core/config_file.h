@@ -68,6 +68,11 @@ Config combine(const Layers& layers);
 Result<void> check_whole(const Config& config);
 // Which layer set the key's effective value.
 Source source_of(const Layers& layers, std::string_view key);
+// The same as `config show` and GET /api/configs say it: "default", "file", "flag", or
+// "environment NAME" / "env-file NAME" with the variable's name.
+std::string origin_of(const Layers& layers, std::string_view key);
+// Every key of `c`, dotted: the schema's, then each named tenant's.
+std::vector<std::string> all_keys(const Config& c);
 
 // Everything a subcommand needs: the file, the layers, and the effective config.
 struct Loaded {

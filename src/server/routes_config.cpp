@@ -10,8 +10,11 @@
 namespace sms::server {
 namespace {
 
-Response show(const config::Config& c, const std::vector<std::string>& warnings = {}) {
-  nlohmann::json body = {{"success", true}, {"config", c.masked()}};
+// The masked configuration and where each value comes from (config show's "# origin").
+Response show(const config::Loaded& loaded, const std::vector<std::string>& warnings = {}) {
+  nlohmann::json sources = nlohmann::json::object();
+  for (const auto& key : config::all_keys(loaded.effective)) sources[key] = config::origin_of(loaded.layers, key);
+  nlohmann::json body = {{"success", true}, {"config", loaded.effective.masked()}, {"sources", sources}};
   if (!warnings.empty()) body["warnings"] = warnings;
   return json_response(200, body);
 }
@@ -75,7 +78,7 @@ Response update(AppState& state, const Request& request) {
   // Audit: who changed which keys, never the values.
   spdlog::info("audit: configuration changed from {} (request {}): {}", request.remote_addr,
                request.request_id, keys.empty() ? "no change" : keys);
-  return show(state.loaded.effective, warnings);
+  return show(state.loaded, warnings);
 }
 
 }  // namespace
@@ -88,7 +91,10 @@ Handler with_admin_token(AppState& state, Handler handler) {
 }
 
 void add_config_routes(Router& router, AppState& state) {
-  router.add("GET", "/api/configs", with_admin_token(state, [&state](const Request&) { return show(*state.live.get()); }));
+  router.add("GET", "/api/configs", with_admin_token(state, [&state](const Request&) {
+               std::lock_guard lock(state.config_mutex);
+               return show(state.loaded);
+             }));
   router.add("POST", "/api/configs", with_admin_token(state, [&state](const Request& r) { return update(state, r); }));
 }
 

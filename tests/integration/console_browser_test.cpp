@@ -184,7 +184,7 @@ TEST_CASE_METHOD(ConsoleSession, "a dead letter retried with the console's butto
 }
 
 TEST_CASE_METHOD(ConsoleSession,
-                 "the console's configuration page shows the API's validation message beside the field and saves a good value",
+                 "the console's configuration page shows each value's source and the API's validation message beside the field",
                  "[console][browser]") {
   if (!b) return;
   open_signed_in(*b, s, "config");
@@ -206,6 +206,9 @@ TEST_CASE_METHOD(ConsoleSession,
   REQUIRE(b->wait_for("document.getElementById('cfg-relay.retryMax-error').textContent.length > 0"));
   CHECK(b->eval("document.getElementById('cfg-relay.retryMax-error').textContent") == message);
 
+  auto source = [&](const std::string& key) { return b->eval("document.getElementById('cfg-" + key + "-source').textContent"); };
+  CHECK(source("relay.maxMediaBytes") == "default");
+  CHECK(source("relay.retryMax") == "file");
   set_retry_max("250ms");
   REQUIRE(b->wait_for(shows("Saved.")));
   CHECK(b->eval("document.getElementById('cfg-relay.retryMax-error').textContent") == "");

@@ -145,6 +145,51 @@ TEST_CASE("the config API needs the admin token, masks, validates and applies li
   CHECK(audit->find(inf2.url()) == std::string::npos);   // keys, never values
 }
 
+TEST_CASE("the config API says where each value comes from, as config show does", "[serve][admin]") {
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  auto cfg = fake_config(tw, inf);
+  cfg["tenants"] = {{"acme", fakes::upstream_config(tw, inf, "acme-webhook-secret")}};
+  cfg["tenants"]["acme"]["numbers"] = {"+15550142"};
+  cfg["tenants"]["acme"]["avaya"]["connectorId"] = "acme-connector";
+  Serve s(cfg, {{"AVAYA_INFINITY_ACCOUNT_ID", "from-the-environment"}});
+
+  auto sources = [&] {
+    auto got = s.admin_get("/api/configs");
+    REQUIRE(got);
+    REQUIRE(got->status == 200);
+    return json::parse(got->body)["sources"];
+  };
+  auto before = sources();
+  CHECK(before["avaya.accountId"] == "environment AVAYA_INFINITY_ACCOUNT_ID");
+  CHECK(before["avaya.host"] == "file");
+  CHECK(before["relay.maxMediaBytes"] == "default");
+  CHECK(before["tenants.acme.numbers"] == "file");
+  CHECK(before["tenants.acme.pacing.unit"] == "default");
+  CHECK(before["server.port"] == "flag");  // serve --port
+  // The same words as config show's "# origin", for every key it lists (config show has no flags).
+  auto shown = fakes::run({"--config", s.dir.file("config.json"), "config", "show"},
+                          {{"AVAYA_INFINITY_ACCOUNT_ID", "from-the-environment"}});
+  REQUIRE(shown.exit_code == 0);
+  auto listed = "\n" + shown.out;
+  for (const auto& [key, origin] : before.items()) {
+    if (origin == "flag") continue;
+    auto at = listed.find("\n" + key + " = ");
+    REQUIRE(at != std::string::npos);
+    auto line = listed.substr(at + 1, listed.find('\n', at + 1) - at - 1);
+    INFO(line);
+    CHECK(line.ends_with("  # " + origin.get<std::string>()));
+  }
+
+  auto posted = s.admin_post("/api/configs", {{"relay", {{"maxMediaBytes", 1000000}}}, {"avaya", {{"accountId", "from-the-file"}}}});
+  REQUIRE(posted);
+  REQUIRE(posted->status == 200);
+  auto after = json::parse(posted->body)["sources"];
+  CHECK(after["relay.maxMediaBytes"] == "file");
+  CHECK(after["avaya.accountId"] == "environment AVAYA_INFINITY_ACCOUNT_ID");  // saved, but the environment wins
+  CHECK(sources() == after);
+}
+
 TEST_CASE("serve generates an admin token at first start", "[serve][admin]") {
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;

@@ -5,7 +5,7 @@
 
 const TOKEN_KEY = 'infinity-sms.adminToken';
 const REFRESH_MS = 3000;            // the Messages page: a page of the outbox costs under a millisecond
-const OVERVIEW_REFRESH_MS = 10000;  // /api/status counts the whole outbox (tens of ms at 100,000 messages)
+const OVERVIEW_REFRESH_MS = 10000;  // the overview: per-minute figures, and each refresh redraws the chart
 let overviewAt = 0;
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -250,7 +250,8 @@ function flatten(object, prefix = '', out = {}) {
   return out;
 }
 
-function configInput(key, value) {
+// A key's field: its name and where its value comes from, the value, and the API's message.
+function configInput(key, value, source) {
   const id = 'cfg-' + key;
   let input;
   if (typeof value === 'boolean') input = el('input', { type: 'checkbox', id, name: key });
@@ -258,7 +259,10 @@ function configInput(key, value) {
     input = el('input', { id, name: key, 'data-json': '', value: JSON.stringify(value) });
   else input = el('input', { id, name: key, value: value === null ? '' : String(value), autocomplete: 'off' });
   if (typeof value === 'boolean') input.checked = value;
-  return el('div', { class: 'field' }, el('label', { for: id }, key), input, el('span', { class: 'field-error', id: id + '-error' }));
+  if (source && source !== 'file' && source !== 'default')
+    input.title = `Set by ${source}: a value saved here is kept in the file but ${source} still wins.`;
+  const label = el('label', { for: id }, key, el('span', { class: 'field-source', id: id + '-source' }, source || ''));
+  return el('div', { class: 'field' }, label, input, el('span', { class: 'field-error', id: id + '-error' }));
 }
 
 async function showConfig() {
@@ -267,7 +271,9 @@ async function showConfig() {
   if (status !== 200) return;
   shownConfig = flatten(body.config);
   const sections = {};
-  for (const [key, value] of Object.entries(shownConfig)) (sections[key.split('.')[0]] ||= []).push(configInput(key, value));
+  const sources = body.sources || {};
+  for (const [key, value] of Object.entries(shownConfig))
+    (sections[key.split('.')[0]] ||= []).push(configInput(key, value, sources[key]));
   $('#config-fields').replaceChildren(...Object.entries(sections).map(([name, fields]) =>
     el('fieldset', { class: 'card' }, el('legend', {}, name), ...fields)));
 }
