@@ -68,6 +68,45 @@ constexpr const char* kMigrations[] = {
       slowdown BIGINT NOT NULL DEFAULT 1,
       slowed_us BIGINT NOT NULL DEFAULT 0);
     )sql",
+    // How many messages each business number has in each state, kept by triggers in the
+    // transaction that changes messages, so that /api/status and /metrics sum a few rows instead
+    // of counting the whole table. Each database session adds to its own rows (shard: its
+    // backend's pid), so concurrent transactions never wait for one another's counts; migrate()
+    // folds the rows of sessions that have ended into shard 0. Rows may hold 0.
+    R"sql(
+    CREATE TABLE message_counts (
+      number TEXT COLLATE "C" NOT NULL,
+      state TEXT NOT NULL,
+      shard INTEGER NOT NULL,
+      n BIGINT NOT NULL,
+      PRIMARY KEY (number, state, shard));
+    INSERT INTO message_counts SELECT split_part(conversation, '|', 2), state, 0, COUNT(*) FROM messages GROUP BY 1, 2;
+    CREATE FUNCTION infinity_sms_count_messages() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'INSERT' THEN
+        INSERT INTO message_counts SELECT split_part(conversation, '|', 2), state, pg_backend_pid(), COUNT(*)
+          FROM new_rows GROUP BY 1, 2
+          ON CONFLICT (number, state, shard) DO UPDATE SET n = message_counts.n + EXCLUDED.n;
+      ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO message_counts SELECT split_part(conversation, '|', 2), state, pg_backend_pid(), -COUNT(*)
+          FROM old_rows GROUP BY 1, 2
+          ON CONFLICT (number, state, shard) DO UPDATE SET n = message_counts.n + EXCLUDED.n;
+      ELSE
+        INSERT INTO message_counts SELECT number, state, pg_backend_pid(), SUM(d) FROM (
+            SELECT split_part(conversation, '|', 2) AS number, state, -1 AS d FROM old_rows
+            UNION ALL SELECT split_part(conversation, '|', 2), state, 1 FROM new_rows) changes
+          GROUP BY 1, 2 HAVING SUM(d) <> 0
+          ON CONFLICT (number, state, shard) DO UPDATE SET n = message_counts.n + EXCLUDED.n;
+      END IF;
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER message_counts_insert AFTER INSERT ON messages REFERENCING NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION infinity_sms_count_messages();
+    CREATE TRIGGER message_counts_update AFTER UPDATE ON messages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION infinity_sms_count_messages();
+    CREATE TRIGGER message_counts_delete AFTER DELETE ON messages REFERENCING OLD TABLE AS old_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION infinity_sms_count_messages();
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 // pg_advisory_xact_lock key held while migrating: "infinity" in ASCII.
@@ -95,6 +134,12 @@ void migrate(Connection& c) {
   c.exec("UPDATE messages m SET head = true WHERE id IN (SELECT min(id) FROM messages WHERE state IN ('queued','sending') "
          "GROUP BY direction, conversation) AND NOT head AND NOT EXISTS (SELECT 1 FROM messages h WHERE h.direction = "
          "m.direction AND h.conversation = m.conversation AND h.head AND h.state IN ('queued','sending'))");
+  // The counts of sessions that have ended, folded into shard 0, so that the rows stay a few per
+  // live session (a session that starts meanwhile with a reused pid waits for this, or this for
+  // it: its row is locked either way).
+  c.exec("WITH ended AS (DELETE FROM message_counts WHERE shard <> 0 AND shard NOT IN (SELECT pid FROM pg_stat_activity) "
+         "RETURNING number, state, n) INSERT INTO message_counts SELECT number, state, 0, SUM(n) FROM ended GROUP BY 1, 2 "
+         "ON CONFLICT (number, state, shard) DO UPDATE SET n = message_counts.n + EXCLUDED.n");
   tx.commit();
 }
 

@@ -313,7 +313,7 @@ class PostgresStore final : public Store {
     return run([&](Connection& c) {
       std::map<State, std::int64_t> out;
       for (int i = 0; i < 7; ++i) out[static_cast<State>(i)] = 0;
-      auto r = c.exec("SELECT state, COUNT(*) FROM messages GROUP BY state");
+      auto r = c.exec("SELECT state, SUM(n) FROM message_counts GROUP BY state");
       for (int i = 0; i < r.size(); ++i)
         if (auto st = parse_state(r.text(i, 0))) out[*st] = r.integer(i, 1);
       return out;
@@ -330,8 +330,10 @@ class PostgresStore final : public Store {
   Result<std::vector<NumberCount>> counts_by_number() override {
     return run([&](Connection& c) {
       std::vector<NumberCount> out;
-      auto r = c.exec("SELECT split_part(conversation, '|', 2) AS number, state, COUNT(*), MIN(created_ms) FROM messages "
-                      "GROUP BY number, state");
+      auto r = c.exec("SELECT c.number, c.state, c.n, COALESCE(o.oldest, 0) FROM (SELECT number, state, SUM(n) AS n "
+                      "FROM message_counts GROUP BY 1, 2) c LEFT JOIN (SELECT split_part(conversation, '|', 2) AS number, state, "
+                      "MIN(created_ms) AS oldest FROM messages WHERE state IN ('queued','sending') GROUP BY 1, 2) o "
+                      "USING (number, state) WHERE c.n > 0");
       for (int i = 0; i < r.size(); ++i)
         if (auto st = parse_state(r.text(i, 1))) out.push_back({r.text(i, 0), *st, r.integer(i, 2), r.integer(i, 3)});
       return out;

@@ -290,7 +290,7 @@ class SqliteStore final : public Store, sqlite::Connections {
     return read([&] {
       std::map<State, std::int64_t> out;
       for (int i = 0; i < 7; ++i) out[static_cast<State>(i)] = 0;
-      Statement s(reader_, "SELECT state, COUNT(*) FROM messages GROUP BY state");
+      Statement s(reader_, "SELECT state, SUM(n) FROM message_counts GROUP BY state");
       while (s.step())
         if (auto st = parse_state(s.text(0))) out[*st] = s.integer(1);
       return out;
@@ -308,9 +308,9 @@ class SqliteStore final : public Store, sqlite::Connections {
   Result<std::vector<NumberCount>> counts_by_number() override {
     return read([&] {
       std::vector<NumberCount> out;
-      Statement s(reader_,
-                  "SELECT substr(conversation, instr(conversation, '|') + 1) AS number, state, COUNT(*), MIN(created_ms) "
-                  "FROM messages GROUP BY number, state");
+      Statement s(reader_, "SELECT c.number, c.state, c.n, COALESCE(o.oldest, 0) FROM message_counts c LEFT JOIN "
+                           "(SELECT substr(conversation, instr(conversation, '|') + 1) AS number, state, MIN(created_ms) AS oldest "
+                           "FROM messages WHERE state IN ('queued','sending') GROUP BY 1, 2) o USING (number, state) WHERE c.n > 0");
       while (s.step())
         if (auto st = parse_state(s.text(1))) out.push_back({s.text(0), *st, s.integer(2), s.integer(3)});
       return out;

@@ -97,7 +97,8 @@ struct NumberFilter {
 // The business number of a conversation key ("<end user>|<business number>").
 std::string_view business_number(std::string_view conversation);
 
-// One business number's messages in one state: how many, and the oldest one's creation time.
+// One business number's messages in one state: how many, and (queued and sending only, else 0)
+// the oldest one's creation time.
 struct NumberCount {
   std::string business_number;
   State state = State::queued;
@@ -191,7 +192,9 @@ class Store {
   // keys created before it. The purge is complete when a step deletes fewer than `batch` of
   // each (purge_all in store/retention.h runs the steps).
   virtual Result<Purged> purge(std::int64_t before_ms, std::size_t batch) = 0;
-  // Message counts by state (every state present, 0 when none), and the oldest queued age.
+  // Message counts by state (every state present, 0 when none), and the oldest queued age. The
+  // counts are kept by the store as messages change (a few rows read, however many messages),
+  // the oldest is found among the unfinished messages only.
   virtual Result<std::map<State, std::int64_t>> counts() = 0;
   virtual Result<std::optional<std::int64_t>> oldest_queued_created_ms() = 0;
   // The same by business number (the conversation's), for the tenants' figures: one row per

@@ -10,18 +10,21 @@
 namespace fakes {
 namespace {
 
-void run_sql(const std::string& url, const std::string& sql) {
+// Runs `sql` and returns the first row's first column ("" when there is none).
+std::string run_sql(const std::string& url, const std::string& sql) {
   PGconn* c = PQconnectdb(url.c_str());
-  std::string error;
+  std::string error, value;
   if (PQstatus(c) != CONNECTION_OK) {
     error = PQerrorMessage(c);
   } else {
     PGresult* r = PQexec(c, sql.c_str());
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) error = PQerrorMessage(c);
+    else if (PQntuples(r) > 0 && PQnfields(r) > 0) value = PQgetvalue(r, 0, 0);
     PQclear(r);
   }
   PQfinish(c);
   if (!error.empty()) throw std::runtime_error(sql + ": " + error);
+  return value;
 }
 
 const char* env(const char* name) {
@@ -46,6 +49,7 @@ TestDatabase::~TestDatabase() {
 }
 
 void TestDatabase::exec(const std::string& sql) const { run_sql(url_, sql); }
+std::string TestDatabase::query(const std::string& sql) const { return run_sql(url_, sql); }
 void TestDatabase::admin_exec(const std::string& sql) { run_sql(env("INFINITY_SMS_TEST_PG_URL"), sql); }
 
 void TestDatabase::restart_cluster(int seconds) {

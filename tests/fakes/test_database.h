@@ -15,6 +15,7 @@ class TestDatabase {
 
   const std::string& url() const { return url_; }  // postgresql://...@127.0.0.1:PORT/<fresh db>
   void exec(const std::string& sql) const;          // on this database; throws on error
+  std::string query(const std::string& sql) const;  // the same, giving the first row's first column
   static void admin_exec(const std::string& sql);   // on the cluster's "postgres" database
   // Crashes the cluster (every test database on it), waits `seconds`, starts it again.
   static void restart_cluster(int seconds);

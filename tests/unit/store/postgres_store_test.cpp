@@ -145,7 +145,8 @@ TEST_CASE("a schema-1 database is upgraded with its backlog, and what older inst
             "VALUES ('inbound', 'queued', '" + conversation + "', 'src', '{\"seq\":" + std::to_string(seq) + "}', 0, 0, 0)");
   };
   // Back to schema 1 (no head flags), with a backlog queued by an instance of that version.
-  db.exec("ALTER TABLE messages DROP COLUMN head; DROP TABLE opt_outs; DROP TABLE pacing; DELETE FROM infinity_sms_migrations WHERE version >= 2");
+  db.exec("ALTER TABLE messages DROP COLUMN head; DROP TABLE opt_outs; DROP TABLE pacing; DROP TABLE message_counts; "
+          "DROP FUNCTION infinity_sms_count_messages CASCADE; DELETE FROM infinity_sms_migrations WHERE version >= 2");
   queue("A", 1);
   queue("A", 2);
   auto s = instance(db);  // migrates
@@ -157,6 +158,27 @@ TEST_CASE("a schema-1 database is upgraded with its backlog, and what older inst
   CHECK(claim(*s) == std::vector<int>{2});
   queue("B", 1);  // an instance still on schema 1, during the upgrade
   CHECK(claim(*instance(db)) == std::vector<int>{1});  // the next start flags it
+}
+
+TEST_CASE("each database session keeps its own counts, and those of ended sessions are folded at the next start") {
+  fakes::TestDatabase db;
+  {
+    auto a = instance(db);
+    auto b = instance(db);
+    std::thread other([&] {
+      for (int i = 0; i < 50; ++i) REQUIRE(b->enqueue("b" + std::to_string(i), {msg("B" + std::to_string(i) + "|+15550100", 1)}));
+    });
+    for (int i = 0; i < 50; ++i) REQUIRE(a->enqueue("a" + std::to_string(i), {msg("A" + std::to_string(i) + "|+15550100", 1)}));
+    other.join();
+    CHECK((*a->counts())[State::queued] == 100);
+    CHECK(std::stoi(db.query("SELECT COUNT(DISTINCT shard) FROM message_counts")) >= 2);
+  }
+  for (int i = 0; i < 100 && db.query("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                                      "pid <> pg_backend_pid()") != "0"; ++i)
+    std::this_thread::sleep_for(50ms);  // the server ends a session just after its client leaves
+  auto c = instance(db);  // the sessions of a and b have ended
+  CHECK(db.query("SELECT string_agg(shard || ':' || n, ',') FROM message_counts") == "0:100");
+  CHECK((*c->counts())[State::queued] == 100);
 }
 
 TEST_CASE("a dead instance's claim returns to the pool when its lease runs out, still first in its conversation") {
