@@ -113,7 +113,30 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
     res.status = 202;
     res.set_content(nlohmann::json{{"attachmentId", uploaded.attachment_id}}.dump(), "application/json");
   });
+  server().Post("/api/digital/messaging/v1/attachments/signed-download-uri", [this](const httplib::Request& req, httplib::Response& res) {
+    if (maybe_fail(req, res)) return;
+    Recording recording{*this, req};
+    std::lock_guard lock(state_mutex_);
+    if (!bearer_valid(req.get_header_value("Authorization"))) return problem(res, 401, "Unauthorized");
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return problem(res, 400, "Constraint Violation");
+    for (const char* field : {"attachmentId", "integrationId"})
+      if (!body.contains(field) || !body[field].is_string() || body[field].get<std::string>().size() > 50)
+        return problem(res, 400, "Constraint Violation");
+    downloads_.push_back({body["attachmentId"], body["integrationId"]});
+    res.set_content(nlohmann::json{{"downloadSignedUri", download_uri(body["attachmentId"])}}.dump(), "application/json");
+  });
   start();
+}
+
+std::string FakeInfinity::download_uri(const std::string& attachment_id) {
+  return "/api/digital/messaging/v1/storage/download-sessions/" + sms::form::url_encode(attachment_id) +
+         "?hmac=" + sms::crypto::hex_encode(sms::crypto::sha256(attachment_id)) + "&expiresAt=4102444800000";
+}
+
+std::vector<FakeInfinity::DownloadAsked> FakeInfinity::downloads() const {
+  std::lock_guard lock(state_mutex_);
+  return downloads_;
 }
 
 bool FakeInfinity::bearer_valid(const std::string& auth) const {
