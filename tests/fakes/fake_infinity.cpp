@@ -63,9 +63,8 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
     std::lock_guard lock(state_mutex_);
     bool account_path = req.path != "/api/digital/messaging/v1/messages";
     if (account_path && (!account_path_ || req.matches[1] != account_id_)) return problem(res, 404, "Not Found");
-    if (!bearer_valid(req.get_header_value("Authorization"))) return problem(res, 401, "Unauthorized");
-    auto body = nlohmann::json::parse(req.body, nullptr, false);
-    if (!body.is_object()) return problem(res, 400, "Constraint Violation");
+    auto body = authorised_json(req, res);
+    if (body.is_discarded()) return;
     delivered_.push_back({req.path, body});
     char id[27];
     std::snprintf(id, sizeof id, "%026zu", delivered_.size());
@@ -80,9 +79,8 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
     if (maybe_fail(req, res)) return;
     Recording recording{*this, req};
     std::lock_guard lock(state_mutex_);
-    if (!bearer_valid(req.get_header_value("Authorization"))) return problem(res, 401, "Unauthorized");
-    auto body = nlohmann::json::parse(req.body, nullptr, false);
-    if (!body.is_object()) return problem(res, 400, "Constraint Violation");
+    auto body = authorised_json(req, res);
+    if (body.is_discarded()) return;
     for (const char* field : {"integrationId", "filename", "mimetype"})
       if (!body.contains(field) || !body[field].is_string()) return problem(res, 400, "Constraint Violation");
     if (!body.contains("size") || !body["size"].is_number_integer()) return problem(res, 400, "Constraint Violation");
@@ -117,9 +115,8 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
     if (maybe_fail(req, res)) return;
     Recording recording{*this, req};
     std::lock_guard lock(state_mutex_);
-    if (!bearer_valid(req.get_header_value("Authorization"))) return problem(res, 401, "Unauthorized");
-    auto body = nlohmann::json::parse(req.body, nullptr, false);
-    if (!body.is_object()) return problem(res, 400, "Constraint Violation");
+    auto body = authorised_json(req, res);
+    if (body.is_discarded()) return;
     for (const char* field : {"attachmentId", "integrationId"})
       if (!body.contains(field) || !body[field].is_string() || body[field].get<std::string>().size() > 50)
         return problem(res, 400, "Constraint Violation");
@@ -137,6 +134,17 @@ std::string FakeInfinity::download_uri(const std::string& attachment_id) {
 std::vector<FakeInfinity::DownloadAsked> FakeInfinity::downloads() const {
   std::lock_guard lock(state_mutex_);
   return downloads_;
+}
+
+nlohmann::json FakeInfinity::authorised_json(const httplib::Request& req, httplib::Response& res) const {
+  if (!bearer_valid(req.get_header_value("Authorization"))) {
+    problem(res, 401, "Unauthorized");
+    return nlohmann::json::value_t::discarded;
+  }
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_object()) return body;
+  problem(res, 400, "Constraint Violation");
+  return nlohmann::json::value_t::discarded;
 }
 
 bool FakeInfinity::bearer_valid(const std::string& auth) const {

@@ -69,6 +69,9 @@ class FakeInfinity : public FakeUpstream {
   std::vector<Uploaded> uploads_;
   std::vector<DownloadAsked> downloads_;
   bool bearer_valid(const std::string& authorization) const;  // under state_mutex_
+  // Under state_mutex_: the JSON object a request with a valid bearer token carries; else
+  // discarded, with the problem answered (401, or 400 for a body that is not a JSON object).
+  nlohmann::json authorised_json(const httplib::Request& req, httplib::Response& res) const;
 };
 
 }  // namespace fakes

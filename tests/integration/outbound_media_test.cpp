@@ -3,7 +3,6 @@
 // notice to the agent when Twilio refuses the MMS for the number; on SQLite and PostgreSQL.
 #include <csignal>
 
-#include "fakes/test_database.h"
 #include "relay/outbound_media.h"
 #include "serve_fixture.h"
 
@@ -17,21 +16,13 @@ constexpr const char* kText = "Your invoice and the form";
 
 // A serve beside a fake Twilio and a fake Infinity, on SQLite or a fresh PostgreSQL database.
 struct Rig {
-  explicit Rig(bool postgres = false) {
+  explicit Rig(bool postgres = false) : outbox(postgres) {
     auto cfg = fake_config(tw, inf);
-    if (postgres) {
-      db = std::make_unique<fakes::TestDatabase>();
-      cfg["store"] = {{"url", db->url()}};
-    }
+    outbox.configure(cfg);
     s = std::make_unique<Serve>(cfg);
   }
 
-  std::unique_ptr<sms::store::Store> store() {
-    if (!db) return s->store();
-    auto opened = sms::store::open_postgres(db->url(), 1, 60s);
-    REQUIRE(opened);
-    return std::move(*opened);
-  }
+  std::unique_ptr<sms::store::Store> store() { return outbox.open(*s); }
 
   // An agent's message with attachments (body.type file), answered 200.
   void reply(const std::string& event_id, const std::string& text, const json& attachment_ids) {
@@ -50,10 +41,10 @@ struct Rig {
   // What Twilio accepted, once there are `n` messages marked sent in the outbox, and a moment
   // passed in which no other came.
   std::vector<fakes::FakeTwilio::Sent> sent(std::int64_t n) {
-    auto outbox = store();
+    auto stored = store();
     auto deadline = std::chrono::steady_clock::now() + 10s;
-    while ((*outbox->counts())[State::sent] < n && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
-    REQUIRE((*outbox->counts())[State::sent] >= n);
+    while ((*stored->counts())[State::sent] < n && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    REQUIRE((*stored->counts())[State::sent] >= n);
     std::this_thread::sleep_for(300ms);
     auto accepted = tw.messages();
     REQUIRE(accepted.size() == static_cast<std::size_t>(n));
@@ -62,27 +53,12 @@ struct Rig {
 
   // The notices Infinity accepted, after waiting up to 5 s for `at_least` of them.
   std::vector<json> notices(std::size_t at_least) const {
-    std::vector<json> out;
-    for (auto deadline = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < deadline;
-         std::this_thread::sleep_for(10ms)) {
-      out.clear();
-      for (const auto& d : inf.messages())
-        if (d.message.contains("contextParameters") && d.message["contextParameters"].contains("infinitySmsNotice"))
-          out.push_back(d.message);
-      if (out.size() >= at_least) break;
-    }
-    return out;
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (notices_in(inf).size() < at_least && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    return notices_in(inf);
   }
 
-  // The newest outbound message in the outbox.
-  sms::store::Message last_reply() {
-    auto list = store()->list(std::nullopt, 100);
-    REQUIRE(list);
-    for (const auto& m : *list)
-      if (m.direction == sms::store::Direction::outbound) return m;
-    FAIL("no outbound message in the outbox");
-    return {};
-  }
+  sms::store::Message last_reply() { return last_outbound(*store()); }
 
   bool metric(const std::string& series) {
     auto r = s->admin->Get("/metrics");
@@ -99,7 +75,7 @@ struct Rig {
 
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;
-  std::unique_ptr<fakes::TestDatabase> db;
+  Outbox outbox;
   std::unique_ptr<Serve> s;
 };
 

@@ -14,6 +14,17 @@ using fakes::configured;
 
 namespace {
 
+// An agent's message event with `text` to two end users.
+infinity::Event agent_message(std::string text) {
+  infinity::Event e;
+  e.event_type = "messages";
+  e.event_id = "ev1";
+  e.from = "+15559870002";
+  e.to = {"+15551230001", "+15551230002"};
+  e.text = std::move(text);
+  return e;
+}
+
 twilio::InboundSms inbound_sms(std::string body) {
   twilio::InboundSms s;
   s.message_sid = "SM1";
@@ -79,12 +90,7 @@ TEST_CASE("an opt-out keyword is marked for Infinity's workflows, beside at most
 }
 
 TEST_CASE("an agent message becomes one Twilio send per recipient and part") {
-  infinity::Event e;
-  e.event_type = "messages";
-  e.event_id = "ev1";
-  e.from = "+15559870002";
-  e.to = {"+15551230001", "+15551230002"};
-  e.text = std::string(3500, 'x');
+  auto e = agent_message(std::string(3500, 'x'));
   auto without = relay::outbound_messages(e, configured());
   REQUIRE(without.size() == 6);
   CHECK(without[0].payload == json{{"from", "+15559870002"}, {"to", "+15551230001"}, {"body", std::string(1600, 'x')}});
@@ -99,13 +105,8 @@ TEST_CASE("an agent message becomes one Twilio send per recipient and part") {
 }
 
 TEST_CASE("an agent's attachments ride on the last part that has room for their links") {
-  infinity::Event e;
-  e.event_type = "messages";
-  e.event_id = "ev1";
-  e.from = "+15559870002";
-  e.to = {"+15551230001", "+15551230002"};
+  auto e = agent_message("Your invoice");
   e.attachment_ids = {"att-1", "att-2"};
-  e.text = "Your invoice";
   auto short_text = relay::outbound_messages(e, configured());
   REQUIRE(short_text.size() == 2);  // one per recipient, text and attachments together
   for (const auto& m : short_text) {
