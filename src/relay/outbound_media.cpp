@@ -77,7 +77,8 @@ Result<std::string> send_with_attachments(json payload, twilio::OutgoingSms sms,
     spdlog::warn("Twilio refused the MMS (code {}): its {} {} go as links in a text", sent.error().provider_code, links.size(),
                  attachment_word(links.size()));
     payload[kMmsRefusedField] = sent.error().provider_code;
-    if (auto r = transport.revise(payload, "media_not_supported", sent.error().provider_code); !r) return std::unexpected(r.error());
+    if (auto r = transport.revise(payload, "media_not_supported", sent.error().provider_code); !r)
+      return std::unexpected(r.error());
     sms.media_urls.clear();
   }
   sms.body = fallback_body(sms.body, links);

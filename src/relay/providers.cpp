@@ -144,7 +144,8 @@ Result<std::string> Providers::send_to_twilio(const store::Message& m, const con
   if (!payload.contains(kAttachmentsField)) return send(sms);
   auto link = [&](const std::string& attachment_id) -> Result<std::string> {
     if (c.avaya_mock()) return fail(ErrorKind::permanent, "Infinity is in mock mode: it has no attachments to link to");
-    return lend_infinity(c, generation, [&](infinity::Client& client) { return client.attachment_link(attachment_id, integration_id(c)); });
+    return lend_infinity(c, generation,
+                         [&](infinity::Client& client) { return client.attachment_link(attachment_id, integration_id(c)); });
   };
   return send_with_attachments(std::move(payload), std::move(sms), {link, send, revise});
 }
