@@ -1,4 +1,5 @@
-// The agent's notice for an outbound message that will not reach the customer.
+// The agent's notice for an outbound message that will not reach the customer, or not with its
+// attachments as MMS.
 #include "compliance/notice.h"
 
 #include <algorithm>
@@ -36,6 +37,34 @@ std::string replaced(std::string text, std::string_view placeholder, const std::
   return text;
 }
 
+// The notice about outbound message `m` for `reason` (in plain words, `words`), with the text of
+// config key `text_key`; `suffix` tells it from the message's other notices.
+std::optional<store::Notice> notice(const store::Message& m, const config::Config& config, const char* text_key,
+                                    const std::string& reason, const std::string& words, const std::string& provider_code,
+                                    const std::string& suffix, const std::string& now_iso) {
+  if (!config.flag("compliance.notifyAgent") || m.direction != store::Direction::outbound) return std::nullopt;
+  auto sent = json::parse(m.payload, nullptr, false);
+  if (!sent.is_object() || !sent.value("to", json()).is_string() || !sent.value("from", json()).is_string()) return std::nullopt;
+  std::string end_user = sent["to"], business = sent["from"];
+  auto id = std::to_string(m.id);
+  auto text = config.str(text_key);
+  text = replaced(text, "{code}", reason);
+  text = replaced(text, "{providerCode}", provider_code);
+  text = replaced(text, "{outboxId}", id);
+  text = replaced(text, "{reason}", words);
+  // As an inbound SMS from the end user (Infinity has no other way into the conversation), so it
+  // is ordered with the customer's messages.
+  json n = {{"connectorId", config.str("avaya.connectorId")},
+            {"channel", "text"},
+            {"headers", {{"from", end_user}, {"to", {business}}, {"destination", business}}},
+            {"body", {{"text", text}}},
+            {"providerMetaData", {{"messageId", "notice-" + id + suffix}, {"messageTimestamp", now_iso}}},
+            {"correlationId", "notice-" + id + suffix},
+            {"contextParameters", {{"infinitySmsNotice", reason}, {"infinitySmsOutboxId", id}}}};
+  auto key = "notice:" + id + suffix;
+  return store::Notice{key, {store::Direction::inbound, end_user + "|" + business, key, std::move(n)}};
+}
+
 }  // namespace
 
 std::string reason_code(const store::Message& m) {
@@ -47,27 +76,19 @@ std::string reason_code(const store::Message& m) {
 }
 
 std::optional<store::Notice> notice_for(const store::Message& failed, const config::Config& config, const std::string& now_iso) {
-  if (!config.flag("compliance.notifyAgent") || failed.direction != store::Direction::outbound) return std::nullopt;
-  auto sent = json::parse(failed.payload, nullptr, false);
-  if (!sent.is_object() || !sent.value("to", json()).is_string() || !sent.value("from", json()).is_string()) return std::nullopt;
-  std::string end_user = sent["to"], business = sent["from"];
   auto reason = reason_code(failed);
-  auto id = std::to_string(failed.id);
-  auto text = config.str("compliance.noticeTemplate");
-  text = replaced(text, "{code}", reason);
-  text = replaced(text, "{providerCode}", failed.provider_code);
-  text = replaced(text, "{outboxId}", id);
-  text = replaced(text, "{reason}", plain_words(reason, failed));
-  // As an inbound SMS from the end user (Infinity has no other way into the conversation), so it
-  // is ordered with the customer's messages.
-  json m = {{"connectorId", config.str("avaya.connectorId")},
-            {"channel", "text"},
-            {"headers", {{"from", end_user}, {"to", {business}}, {"destination", business}}},
-            {"body", {{"text", text}}},
-            {"providerMetaData", {{"messageId", "notice-" + id}, {"messageTimestamp", now_iso}}},
-            {"correlationId", "notice-" + id},
-            {"contextParameters", {{"infinitySmsNotice", reason}, {"infinitySmsOutboxId", id}}}};
-  return store::Notice{"notice:" + id, {store::Direction::inbound, end_user + "|" + business, "notice:" + id, std::move(m)}};
+  return notice(failed, config, "compliance.noticeTemplate", reason, plain_words(reason, failed), failed.provider_code, "",
+                now_iso);
+}
+
+std::optional<store::Notice> media_notice(const store::Message& m, const std::string& reason, const std::string& provider_code,
+                                          const config::Config& config, const std::string& now_iso) {
+  auto words = reason == "media_not_supported"
+                   ? "the customer's number cannot receive MMS" +
+                         (provider_code.empty() ? std::string() : " (Twilio error " + provider_code + ")") +
+                         "; they went as links in a text instead"
+                   : std::string("Infinity gave no download link for some of them; your reply went without those, and says so");
+  return notice(m, config, "compliance.mediaNoticeTemplate", reason, words, provider_code, ":" + reason, now_iso);
 }
 
 }  // namespace sms::compliance

@@ -1,5 +1,6 @@
-// The notice an agent gets when an outbound message will not reach the customer: why, in plain
-// words and as a code, posted into the conversation as an inbound message.
+// The notice an agent gets when an outbound message will not reach the customer, or reaches it
+// without its attachments as MMS: why, in plain words and as a code, posted into the
+// conversation as an inbound message.
 #pragma once
 
 #include <optional>
@@ -24,5 +25,13 @@ std::string reason_code(const store::Message& failed);
 // infinitySmsNotice (the reason code) and infinitySmsOutboxId.
 std::optional<store::Notice> notice_for(const store::Message& failed, const config::Config& config,
                                         const std::string& now_iso);
+
+// The notice for outbound message `m`, still being delivered, whose attachments do not go out as
+// MMS: `reason` "media_not_supported" (Twilio refused the MMS with `provider_code`; the text goes
+// with links instead) or "media_unavailable" (Infinity gave no download link for some; the text
+// goes without them). As notice_for, with the text of compliance.mediaNoticeTemplate and dedupe
+// key "notice:<outbox id>:<reason>" (apart from a failure's notice of the same message).
+std::optional<store::Notice> media_notice(const store::Message& m, const std::string& reason, const std::string& provider_code,
+                                          const config::Config& config, const std::string& now_iso);
 
 }  // namespace sms::compliance

@@ -84,6 +84,8 @@ std::vector<KeySpec> make_schema() {
       {"compliance.notifyAgent", T::boolean, true, S::plain, "", "tell the agent, in the conversation, when a reply will not reach the customer"},
       {"compliance.noticeTemplate", T::string, "[infinity-sms] Your reply was not delivered: {reason}.", S::plain, "",
        "the notice's text: {reason} (plain words), {code}, {providerCode}, {outboxId}"},
+      {"compliance.mediaNoticeTemplate", T::string, "[infinity-sms] Your reply's attachments did not go out as MMS: {reason}.",
+       S::plain, "", "the text of the notice about attachments sent as links or left out: placeholders as noticeTemplate's"},
   };
 }
 
@@ -201,7 +203,8 @@ std::string check_value(const std::string& key, const KeySpec& spec, const json&
       if (spec.key == "avaya.sendMessagePath" && (s.empty() || s.front() != '/'))
         return key + ": must start with '/', got " + quoted(spec, v);
       // Room for the reason and the ids within Infinity's 1,024 characters per message.
-      if (spec.key == "compliance.noticeTemplate" && (s.empty() || text::length(s) > 500))
+      if ((spec.key == "compliance.noticeTemplate" || spec.key == "compliance.mediaNoticeTemplate") &&
+          (s.empty() || text::length(s) > 500))
         return key + ": must be 1 to 500 characters";
       if (spec.key.ends_with("pacing.unit") && s != "segments" && s != "messages")
         return key + ": expected segments or messages, got " + quoted(spec, v);

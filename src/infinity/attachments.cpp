@@ -1,4 +1,5 @@
-// Uploading an attachment to Infinity: the signed upload URI, then the upload session.
+// Infinity attachments: the signed upload URI and the upload session; the signed download URI and
+// the link made of it.
 #include "infinity/attachments.h"
 
 #include <nlohmann/json.hpp>
@@ -20,19 +21,37 @@ Result<std::string> field_of(const http::Response& r, const char* field, const c
   return body[field].get<std::string>();
 }
 
+// POSTs `body` to `path` with a bearer token (a 401 refreshes it once): the answer's `field`.
+Result<std::string> signed_uri(http::Client& infinity, TokenProvider& tokens, std::string_view path,
+                               const nlohmann::json& body, const char* field, const char* what) {
+  auto r = with_bearer(tokens, [&](const std::string& token) {
+    return infinity.send(http::Request{"POST", std::string(path),
+                                       {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}}, body.dump(),
+                                       "application/json"});
+  });
+  if (!r) return std::unexpected(r.error());
+  return field_of(*r, field, what);
+}
+
 }  // namespace
 
 Result<std::string> request_upload_uri(http::Client& infinity, TokenProvider& tokens, const std::string& integration_id,
                                        const Attachment& a) {
   nlohmann::json body = {{"integrationId", integration_id}, {"filename", a.filename}, {"mimetype", a.mimetype},
                          {"size", a.bytes.size()}};
-  auto r = with_bearer(tokens, [&](const std::string& token) {
-    return infinity.send(http::Request{"POST", std::string(kSignedUploadUriPath),
-                                       {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}}, body.dump(),
-                                       "application/json"});
-  });
-  if (!r) return std::unexpected(r.error());
-  return field_of(*r, "uploadSignedUri", "the signed upload URI request");
+  return signed_uri(infinity, tokens, kSignedUploadUriPath, body, "uploadSignedUri", "the signed upload URI request");
+}
+
+Result<std::string> request_download_uri(http::Client& infinity, TokenProvider& tokens, const std::string& integration_id,
+                                         const std::string& attachment_id) {
+  nlohmann::json body = {{"attachmentId", attachment_id}, {"integrationId", integration_id}};
+  return signed_uri(infinity, tokens, kSignedDownloadUriPath, body, "downloadSignedUri", "the signed download URI request");
+}
+
+Result<std::string> download_url(const std::string& base_url, const std::string& uri) {
+  if (uri.starts_with("/") && !uri.starts_with("//")) return base_url + uri;
+  if (parse_url(uri)) return uri;
+  return fail(ErrorKind::permanent, "Infinity's signed download URI is neither a path nor an http(s) URL");
 }
 
 Result<std::string> upload_to_session(http::Client& infinity, const std::string& signed_uri, const Attachment& a) {

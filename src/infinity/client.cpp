@@ -136,4 +136,12 @@ Result<std::string> Client::upload_attachment(const Attachment& attachment, cons
   return upload_to_session(**c, *uri, attachment);
 }
 
+Result<std::string> Client::attachment_link(const std::string& attachment_id, const std::string& integration_id) {
+  auto c = impl_->connection();
+  if (!c) return std::unexpected(c.error());
+  auto uri = request_download_uri(**c, *impl_->tokens, integration_id, attachment_id);
+  if (!uri) return std::unexpected(uri.error());
+  return download_url(impl_->options.base_url, *uri);
+}
+
 }  // namespace sms::infinity

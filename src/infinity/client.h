@@ -42,6 +42,9 @@ class Client {
   // Uploads one attachment (infinity/attachments.h) on the same connection and token; returns
   // its attachmentId, for a message's attachmentIds.
   Result<std::string> upload_attachment(const Attachment& attachment, const std::string& integration_id);
+  // The link to an attachment (an agent's, for Twilio to fetch as a MediaUrl): its signed download
+  // URI asked for on the same connection and token, made a URL (infinity/attachments.h).
+  Result<std::string> attachment_link(const std::string& attachment_id, const std::string& integration_id);
 
  private:
   struct Impl;

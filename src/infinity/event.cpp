@@ -36,6 +36,31 @@ Result<std::string> optional_string(const json& j, const std::string& name, cons
 // Phone numbers and addresses are short; anything longer is not a number we can send to.
 constexpr std::size_t kMaxAddress = 64;
 
+// attachmentIds at the root (where Infinity's schema has them), else in `body`; none when neither.
+Result<std::vector<std::string>> attachment_ids(const json& j, const json* body) {
+  const json* ids = nullptr;
+  std::string name = "attachmentIds";
+  if (j.contains(name) && !j[name].is_null()) ids = &j[name];
+  else if (body && body->contains(name) && !(*body)[name].is_null()) {
+    ids = &(*body)[name];
+    name = "body." + name;
+  }
+  std::vector<std::string> out;
+  if (!ids) return out;
+  if (!ids->is_array()) return std::unexpected(invalid(name + " must be an array of strings"));
+  if (ids->size() > kMaxAttachmentIds)
+    return std::unexpected(invalid(name + " lists " + std::to_string(ids->size()) + " attachments: at most " +
+                                   std::to_string(kMaxAttachmentIds) + " go in one MMS"));
+  for (const auto& id : *ids) {
+    if (!id.is_string() || id.get_ref<const std::string&>().empty())
+      return std::unexpected(invalid(name + "[] must be non-empty strings"));
+    if (id.get_ref<const std::string&>().size() > kMaxAttachmentIdLength)
+      return std::unexpected(invalid(name + "[] must be at most " + std::to_string(kMaxAttachmentIdLength) + " bytes"));
+    out.push_back(id.get<std::string>());
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Event> parse_event(std::string_view body) {
@@ -80,9 +105,15 @@ Result<Event> parse_event(std::string_view body) {
     if (to->size() > kMaxAddress) return std::unexpected(invalid("headers.to[] is too long for a phone number"));
     e.to.push_back(*to);
   }
-  if (!j.contains("body") || !j["body"].is_object() || !j["body"].contains("text") || !j["body"]["text"].is_string())
-    return std::unexpected(invalid("body.text is required and must be a string"));
-  e.text = j["body"]["text"].get<std::string>();
+  const json* message = j.contains("body") && !j["body"].is_null() ? &j["body"] : nullptr;
+  if (message && !message->is_object()) return std::unexpected(invalid("body must be an object"));
+  auto ids = attachment_ids(j, message);
+  if (!ids) return std::unexpected(ids.error());
+  e.attachment_ids = std::move(*ids);
+  bool has_text = message && message->contains("text") && !(*message)["text"].is_null();
+  if ((has_text && !(*message)["text"].is_string()) || (!has_text && e.attachment_ids.empty()))
+    return std::unexpected(invalid("body.text is required and must be a string (it may be left out beside attachmentIds)"));
+  if (has_text) e.text = (*message)["text"].get<std::string>();
   if (e.from.empty()) return std::unexpected(invalid("headers.from must not be empty"));
   if (e.from.size() > kMaxAddress) return std::unexpected(invalid("headers.from is too long for a phone number"));
   return e;

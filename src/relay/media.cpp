@@ -13,16 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-void count(const char* outcome, std::size_t bytes = 0) {
-  auto& r = metrics::registry();
-  r.counter("infinity_sms_media_total", "Media of MMS fetched, uploaded or failed (sent as a link), by direction",
-            {{"direction", "inbound"}, {"outcome", outcome}})
-      .inc();
-  if (bytes > 0)
-    r.counter("infinity_sms_media_bytes_total", "Bytes of media fetched and uploaded, by direction",
-              {{"direction", "inbound"}, {"outcome", outcome}})
-        .inc(static_cast<std::int64_t>(bytes));
-}
+void count(const char* outcome, std::size_t bytes = 0) { count_media("inbound", outcome, 1, bytes); }
 
 // "media-2.jpeg" for the second media of type image/jpeg: a name without anything of the sender's.
 std::string filename(std::size_t index, const std::string& type) {
@@ -61,6 +52,19 @@ Result<std::string> attach_one(std::size_t index, const std::string& url, const 
 bool may_pass(const Error& e) { return e.retryable() || e.kind == ErrorKind::internal; }
 
 }  // namespace
+
+void count_media(const char* direction, const char* outcome, std::size_t n, std::size_t bytes) {
+  auto& r = metrics::registry();
+  r.counter("infinity_sms_media_total",
+            "Media of MMS by direction: inbound fetched, uploaded or failed (sent as a link); outbound linked (sent as "
+            "MediaUrl), failed (left out) or fallback_text (sent as a link in a text)",
+            {{"direction", direction}, {"outcome", outcome}})
+      .inc(static_cast<std::int64_t>(n));
+  if (bytes > 0)
+    r.counter("infinity_sms_media_bytes_total", "Bytes of media fetched and uploaded, by direction",
+              {{"direction", direction}, {"outcome", outcome}})
+        .inc(static_cast<std::int64_t>(bytes));
+}
 
 MediaMode media_mode(const config::Config& c) {
   auto mode = c.str("relay.inboundMedia");

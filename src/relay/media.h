@@ -32,6 +32,10 @@ inline constexpr const char* kMediaField = "infinitySmsMedia";
 // failure (a foreign host, too large, another content type, 404), it goes as a link.
 inline constexpr int kMediaAttempts = 3;
 
+// Counts `n` media of `direction` ("inbound", "outbound") with `outcome` in
+// infinity_sms_media_total, and `bytes` of them in infinity_sms_media_bytes_total.
+void count_media(const char* direction, const char* outcome, std::size_t n = 1, std::size_t bytes = 0);
+
 // What `drop` mode adds to the text: "[2 media dropped]".
 std::string dropped_notice(std::size_t count);
 // `text` with a media that is not attached, as a link: "<text>\n[media not attached] <url>".

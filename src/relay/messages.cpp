@@ -6,6 +6,7 @@
 #include "compliance/keywords.h"
 #include "core/text.h"
 #include "relay/media.h"
+#include "relay/outbound_media.h"
 
 namespace sms::relay {
 
@@ -78,11 +79,16 @@ std::vector<store::NewMessage> outbound_messages(const infinity::Event& e, const
   while (!callback.empty() && callback.back() == '/') callback.pop_back();
   if (!callback.empty()) callback += "/callbacks/twilio/status";
   auto source = e.event_id.empty() ? e.message_id : e.event_id;
+  auto parts = text::split(e.text, kTwilioBodyLimit);
+  const auto& ids = e.attachment_ids;
+  if (!ids.empty() && !parts.back().empty() && text::length(parts.back()) + ids.size() * kLinkRoom > kTwilioBodyLimit)
+    parts.emplace_back();  // the attachments on a part of their own, with room for their links
   std::vector<store::NewMessage> out;
   for (const auto& to : e.to)
-    for (const auto& part : text::split(e.text, kTwilioBodyLimit)) {
-      json m = {{"from", e.from}, {"to", to}, {"body", part}};
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      json m = {{"from", e.from}, {"to", to}, {"body", parts[i]}};
       if (!callback.empty()) m["statusCallback"] = callback;
+      if (i + 1 == parts.size() && !ids.empty()) m[kAttachmentsField] = ids;
       out.push_back({store::Direction::outbound, to + "|" + e.from, source, std::move(m)});
     }
   return out;

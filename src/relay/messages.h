@@ -34,7 +34,10 @@ std::vector<store::NewMessage> inbound_messages(const twilio::InboundSms& sms,
 
 // An agent's message as Twilio sends, in order: for each entry of headers.to, Body split above
 // 1,600 characters; payload {"from","to","body","statusCallback"} where statusCallback is
-// server.publicUrl + "/callbacks/twilio/status" when a public URL is set, else absent.
+// server.publicUrl + "/callbacks/twilio/status" when a public URL is set, else absent. Its
+// attachmentIds go in the internal field kAttachmentsField of the last part, when that part has
+// kLinkRoom left for each (for the links a text carries if Twilio refuses the MMS), else of one
+// more part without text (relay/outbound_media.h).
 // Conversation key: "<to>|<from>" (end user first, as inbound). direction outbound.
 std::vector<store::NewMessage> outbound_messages(const infinity::Event& event,
                                                  const config::Config& config);

@@ -30,6 +30,11 @@ std::unique_ptr<twilio::Client> make_twilio(const config::Config& c) {
       timeouts_of(c));
 }
 
+// INFERRED: an attachment's integrationId, for uploads and download links alike, is the
+// connector's id (infinity-api.md §5 names it for the messaging channel only; an SMS number may
+// have none).
+std::string integration_id(const config::Config& c) { return c.str("avaya.connectorId"); }
+
 }  // namespace
 
 const char* upstream_name(store::Direction d) { return d == Direction::inbound ? "infinity" : "twilio"; }
@@ -75,12 +80,14 @@ auto Providers::lend(std::vector<std::unique_ptr<Client>> Idle::*shelf, const co
   return result;
 }
 
-Result<std::string> Providers::send_to_infinity(const store::Message& m, const config::Config& c, std::uint64_t generation) {
-  std::shared_ptr<infinity::TokenProvider> tokens;
-  {
-    std::lock_guard lock(mutex_);
-    tokens = idle_locked(c, generation).tokens;
-  }
+std::shared_ptr<infinity::TokenProvider> Providers::tokens_of(const config::Config& c, std::uint64_t generation) {
+  std::lock_guard lock(mutex_);
+  return idle_locked(c, generation).tokens;
+}
+
+template <class Use>
+auto Providers::lend_infinity(const config::Config& c, std::uint64_t generation, Use use) {
+  auto tokens = tokens_of(c, generation);
   return lend(
       &Idle::infinity, c, generation,
       [&] {
@@ -88,27 +95,30 @@ Result<std::string> Providers::send_to_infinity(const store::Message& m, const c
             infinity::SendOptions{c.avaya_base_url(), c.str("avaya.accountId"), c.str("avaya.sendMessagePath")}, tokens,
             timeouts_of(c));
       },
-      [&](infinity::Client& client) -> Result<std::string> {
-        // Most messages carry no media: sent as stored, without parsing them.
-        if (m.payload.find(kMediaField) == std::string::npos) return client.send_message(m.payload);
-        auto stored = nlohmann::json::parse(m.payload, nullptr, false);
-        if (!stored.is_object() || !stored.contains(kMediaField)) return client.send_message(m.payload);
-        MediaTransport transport{
-            [&](const std::string& url) {
-              return lend(&Idle::twilio, c, generation, [&] { return make_twilio(c); }, [&](twilio::Client& twilio) {
-                return twilio.fetch_media(url, static_cast<std::size_t>(c.integer("relay.maxMediaBytes")));
-              });
-            },
-            // INFERRED: the attachment's integrationId is the connector's id (infinity-api.md §5
-            // names it for the messaging channel only; an SMS number may have none).
-            [&](const infinity::Attachment& a) { return client.upload_attachment(a, c.str("avaya.connectorId")); }};
-        auto payload = attach_media(std::move(stored), m.attempts, transport);
-        if (!payload) return std::unexpected(payload.error());
-        return client.send_message(payload->dump());
-      });
+      use);
 }
 
-Result<std::string> Providers::send_to_twilio(const store::Message& m, const config::Config& c, std::uint64_t generation) {
+Result<std::string> Providers::send_to_infinity(const store::Message& m, const config::Config& c, std::uint64_t generation) {
+  return lend_infinity(c, generation, [&](infinity::Client& client) -> Result<std::string> {
+    // Most messages carry no media: sent as stored, without parsing them.
+    if (m.payload.find(kMediaField) == std::string::npos) return client.send_message(m.payload);
+    auto stored = nlohmann::json::parse(m.payload, nullptr, false);
+    if (!stored.is_object() || !stored.contains(kMediaField)) return client.send_message(m.payload);
+    MediaTransport transport{
+        [&](const std::string& url) {
+          return lend(&Idle::twilio, c, generation, [&] { return make_twilio(c); }, [&](twilio::Client& twilio) {
+            return twilio.fetch_media(url, static_cast<std::size_t>(c.integer("relay.maxMediaBytes")));
+          });
+        },
+        [&](const infinity::Attachment& a) { return client.upload_attachment(a, integration_id(c)); }};
+    auto payload = attach_media(std::move(stored), m.attempts, transport);
+    if (!payload) return std::unexpected(payload.error());
+    return client.send_message(payload->dump());
+  });
+}
+
+Result<std::string> Providers::send_to_twilio(const store::Message& m, const config::Config& c, std::uint64_t generation,
+                                              const Revise& revise) {
   auto payload = nlohmann::json::parse(m.payload, nullptr, false);
   if (!payload.is_object()) payload = nlohmann::json::object();  // sent as is: Twilio refuses it
   if (c.twilio_mock()) {
@@ -118,25 +128,31 @@ Result<std::string> Providers::send_to_twilio(const store::Message& m, const con
   }
   twilio::OutgoingSms sms{payload.value("from", ""), payload.value("to", ""), payload.value("body", ""), {},
                           payload.value("statusCallback", "")};
-  auto r = lend(
-      &Idle::twilio, c, generation,
-      [&] { return make_twilio(c); },
-      [&](twilio::Client& client) -> Result<std::string> {
-        auto sent = client.send(sms);
-        if (!sent) return std::unexpected(sent.error());
-        return sent->sid;
-      });
-  if (!r) return r;
-  auto parts = text::segments(sms.body);
-  metrics::registry()
-      .counter("infinity_sms_sms_segments_total", "SMS segments sent through Twilio, by encoding",
-               {{"encoding", parts.encoding == text::Encoding::gsm7 ? "gsm7" : "ucs2"}})
-      .inc(static_cast<std::int64_t>(parts.count));
-  return r;
+  auto send = [&](const twilio::OutgoingSms& out) -> Result<std::string> {
+    auto sent = lend(&Idle::twilio, c, generation, [&] { return make_twilio(c); },
+                     [&](twilio::Client& client) { return client.send(out); });
+    if (!sent) return std::unexpected(sent.error());
+    if (out.media_urls.empty()) {  // an MMS is not billed by segments
+      auto parts = text::segments(out.body);
+      metrics::registry()
+          .counter("infinity_sms_sms_segments_total", "SMS segments sent through Twilio, by encoding",
+                   {{"encoding", parts.encoding == text::Encoding::gsm7 ? "gsm7" : "ucs2"}})
+          .inc(static_cast<std::int64_t>(parts.count));
+    }
+    return sent->sid;
+  };
+  if (!payload.contains(kAttachmentsField)) return send(sms);
+  auto link = [&](const std::string& attachment_id) -> Result<std::string> {
+    if (c.avaya_mock()) return fail(ErrorKind::permanent, "Infinity is in mock mode: it has no attachments to link to");
+    return lend_infinity(c, generation,
+                         [&](infinity::Client& client) { return client.attachment_link(attachment_id, integration_id(c)); });
+  };
+  return send_with_attachments(std::move(payload), std::move(sms), {link, send, revise});
 }
 
-Result<std::string> Providers::send(const store::Message& m, const config::Config& c, std::uint64_t generation) {
-  if (m.direction == Direction::outbound) return send_to_twilio(m, c, generation);
+Result<std::string> Providers::send(const store::Message& m, const config::Config& c, std::uint64_t generation,
+                                    const Revise& revise) {
+  if (m.direction == Direction::outbound) return send_to_twilio(m, c, generation, revise);
   if (c.avaya_mock()) {
     spdlog::info("sent to Infinity (mock): message {} {}", m.id, m.source_id);
     if (spdlog::should_log(spdlog::level::debug)) {
@@ -153,12 +169,7 @@ Result<std::optional<std::chrono::system_clock::time_point>> Providers::check_in
                                                                                               std::uint64_t generation) {
   if (c.avaya_mock()) return std::nullopt;
   if (auto why = blocked_reason(c, Direction::inbound); !why.empty()) return fail(ErrorKind::config, why);
-  std::shared_ptr<infinity::TokenProvider> tokens;
-  {
-    std::lock_guard lock(mutex_);
-    tokens = idle_locked(c, generation).tokens;
-  }
-  auto t = tokens->get();
+  auto t = tokens_of(c, generation)->get();
   if (!t) return std::unexpected(t.error());
   return t->expires_at;
 }

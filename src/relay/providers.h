@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/result.h"
 #include "infinity/client.h"
+#include "relay/outbound_media.h"
 #include "store/store.h"
 #include "twilio/client.h"
 
@@ -39,8 +40,10 @@ const config::Config& tenant_view(const config::Config& config, const store::Mes
 class Providers {
  public:
   // Sends one message with `tenant`'s configuration (generation `generation` of the whole);
-  // returns the provider's id for it ("mock" in mock mode).
-  Result<std::string> send(const store::Message& m, const config::Config& tenant, std::uint64_t generation);
+  // returns the provider's id for it ("mock" in mock mode). An agent's message with attachments
+  // goes as MMS (relay/outbound_media.h), its changes recorded with `revise`.
+  Result<std::string> send(const store::Message& m, const config::Config& tenant, std::uint64_t generation,
+                           const Revise& revise);
   // Obtains `tenant`'s Infinity token now (cached while valid) and returns when it expires;
   // nullopt in Infinity mock mode (no token needed).
   Result<std::optional<std::chrono::system_clock::time_point>> check_infinity_token(const config::Config& tenant,
@@ -60,8 +63,14 @@ class Providers {
   template <class Client, class Make, class Use>
   auto lend(std::vector<std::unique_ptr<Client>> Idle::*shelf, const config::Config& tenant, std::uint64_t generation,
             Make make, Use use) -> decltype(use(std::declval<Client&>()));
-  Result<std::string> send_to_twilio(const store::Message& m, const config::Config& tenant, std::uint64_t generation);
+  Result<std::string> send_to_twilio(const store::Message& m, const config::Config& tenant, std::uint64_t generation,
+                                     const Revise& revise);
   Result<std::string> send_to_infinity(const store::Message& m, const config::Config& tenant, std::uint64_t generation);
+  // The tenant's Infinity token provider.
+  std::shared_ptr<infinity::TokenProvider> tokens_of(const config::Config& tenant, std::uint64_t generation);
+  // Lends one of the tenant's Infinity clients to `use`.
+  template <class Use>
+  auto lend_infinity(const config::Config& tenant, std::uint64_t generation, Use use);
 
   std::mutex mutex_;
   std::optional<std::uint64_t> generation_;      // of the idle clients

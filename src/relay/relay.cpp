@@ -106,6 +106,18 @@ struct Relay::Impl {
     return [&c](const store::Message& failed) { return compliance::notice_for(failed, tenant_view(c, failed), iso8601_now()); };
   }
 
+  // An agent's MMS whose delivery changes what it sends (relay/outbound_media.h): written before
+  // the send that depends on it, with the agent's notice, whose inbound workers are told.
+  Revise revise(const store::Message& m, const config::Config& tenant) {
+    return [this, &m, &tenant](const nlohmann::json& payload, const std::string& reason, const std::string& code) {
+      auto n = compliance::media_notice(m, reason, code, tenant, iso8601_now());
+      Result<void> written;
+      record([&] { return written = store.revise(m.id, payload, reason, n); });
+      if (written && n) notify(Direction::inbound);
+      return written;
+    };
+  }
+
   void deliver(const store::Message& m, const config::Config& c, std::uint64_t generation, std::mt19937_64& rng) {
     auto d = static_cast<int>(m.direction == Direction::inbound ? 0 : 1);
     // The ids that tie this delivery to the webhook it came from (source_id is the MessageSid
@@ -115,7 +127,7 @@ struct Relay::Impl {
     const auto& tenant = tenant_view(c, m);
     Result<std::string> result = "";
     if (auto refused = compliance::refusal(store, m, c)) result = std::unexpected(*refused);
-    else result = providers.send(m, tenant, generation);
+    else result = providers.send(m, tenant, generation, revise(m, tenant));
     if (result) {
       ++sent[d];  // counted before the store write, so whoever sees the state sees the count
       last_sent_ms[d] = unix_ms_now();

@@ -182,6 +182,21 @@ class PostgresStore final : public Store {
         {str(id), str(unix_ms_now()), e.message, e.provider_code}, true, notice);
   }
 
+  Result<void> revise(std::int64_t id, const nlohmann::json& payload, const std::string& why,
+                      const std::optional<Notice>& notice) override {
+    // No head changes (the message stays sending): only the notice's conversation is locked, by store_new.
+    return run([&](Connection& c) {
+      Transaction tx(c);
+      auto now = str(unix_ms_now());
+      auto r = c.exec("WITH u AS (UPDATE messages SET payload = $2, updated_ms = $3 WHERE id = $1 AND state = 'sending' "
+                      "RETURNING id) INSERT INTO attempts(message_id, outcome, detail, at_ms) SELECT id, 'revised', $4, $3 FROM u",
+                      {str(id), payload.dump(), now, why});
+      if (r.affected() == 0) return;
+      if (notice) store_new(c, notice->dedupe_key, {&notice->message, 1}, now);
+      tx.commit();
+    });
+  }
+
   Result<void> release(const std::vector<std::int64_t>& ids, std::int64_t due_ms) override {
     return run([&](Connection& c) {
       for (auto id : ids)

@@ -136,6 +136,10 @@ class SpooledStore final : public Store {
   Result<void> mark_sent(std::int64_t id, const std::string& provider_id) override { return shared_->mark_sent(id, provider_id); }
   Result<void> mark_retry(std::int64_t id, std::int64_t next_ms, const Error& e) override { return shared_->mark_retry(id, next_ms, e); }
   Result<void> mark_dead(std::int64_t id, const Error& e, const NoticeFor& n) override { return shared_->mark_dead(id, e, n); }
+  Result<void> revise(std::int64_t id, const nlohmann::json& payload, const std::string& why,
+                      const std::optional<Notice>& n) override {
+    return shared_->revise(id, payload, why, n);
+  }
   Result<void> release(const std::vector<std::int64_t>& ids, std::int64_t due_ms) override { return shared_->release(ids, due_ms); }
   Result<int> expire(Direction d, std::int64_t before, const NoticeFor& n) override { return shared_->expire(d, before, n); }
   Result<bool> record_status(const std::string& id, State s, const std::string& code, const NoticeFor& n) override {

@@ -105,6 +105,19 @@ class SqliteStore final : public Store, sqlite::Connections {
                    [&](Statement& s) { s.bind(2, e.message).bind(3, e.provider_code); }, notice);
   }
 
+  Result<void> revise(std::int64_t id, const nlohmann::json& payload, const std::string& why,
+                      const std::optional<Notice>& notice) override {
+    return batches_.run(Durability::process_crash, [&] {
+      auto now = unix_ms_now();
+      auto& s = cached("UPDATE messages SET payload = ?2, updated_ms = ?3 WHERE id = ?1 AND state = 'sending'");
+      s.bind(1, id).bind(2, payload.dump()).bind(3, now).step();
+      s.reset();
+      if (sqlite3_changes(db_) == 0) return;
+      add_attempt(id, now, "revised", why);
+      if (notice) store_new(notice->dedupe_key, {&notice->message, 1}, now);
+    });
+  }
+
   Result<void> release(const std::vector<std::int64_t>& ids, std::int64_t due_ms) override {
     return run([&] {
       Transaction tx(*this, Durability::process_crash);

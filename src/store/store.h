@@ -57,7 +57,7 @@ struct Message {
 
 struct Attempt {
   std::int64_t at_ms = 0;
-  std::string outcome;  // "sent", "retry", "dead", "expired", "status:<twilio status>"
+  std::string outcome;  // "sent", "retry", "dead", "expired", "revised", "status:<twilio status>"
   std::string detail;   // error message or provider id
 };
 
@@ -151,6 +151,15 @@ class Store {
                                   const Error& error) = 0;
   // dead also stores notice(the dead message), if any, in the same transaction.
   virtual Result<void> mark_dead(std::int64_t id, const Error& error, const NoticeFor& notice) = 0;
+
+  // A delivery in progress changes what the message sends, for this attempt and every later one
+  // (an agent's MMS that Twilio refuses goes as a text with links): the message, while claimed
+  // (sending), takes `payload`, an Attempt "revised" with `why`, and `notice`, if any, in the same
+  // transaction (its dedupe key stores it once however often the delivery is repeated). Durable
+  // against a process crash, like an outcome, so that a restart sends the new payload and never
+  // the one it replaced. A message not sending is left as it is.
+  virtual Result<void> revise(std::int64_t id, const nlohmann::json& payload, const std::string& why,
+                              const std::optional<Notice>& notice) = 0;
 
   // Claimed messages this process will not deliver after all (it is stopping, or their number's
   // send pacing has no slot for them yet): sending → queued, for whichever instance claims them

@@ -33,6 +33,8 @@ Error classify_error(const http::Response& r) {
   return e;
 }
 
+bool refuses_mms(const Error& e) { return e.provider_code == "21612" || e.provider_code == "21621"; }
+
 struct Client::Impl {
   std::string base_url;
   Credentials creds;
@@ -75,7 +77,8 @@ Client::Client(std::string api_base_url, Credentials credentials, http::Timeouts
 Client::~Client() = default;
 
 Result<SentMessage> Client::send(const OutgoingSms& sms) {
-  form::Fields f{{"To", sms.to}, {"From", sms.from}, {"Body", sms.body}};
+  form::Fields f{{"To", sms.to}, {"From", sms.from}};
+  if (!sms.body.empty() || sms.media_urls.empty()) f.emplace_back("Body", sms.body);
   for (const auto& m : sms.media_urls) f.emplace_back("MediaUrl", m);
   if (!sms.status_callback.empty()) f.emplace_back("StatusCallback", sms.status_callback);
   http::Request req{"POST", impl_->account_path() + "/Messages.json", {}, form::encode(f),

@@ -22,7 +22,7 @@ struct Credentials {
 struct OutgoingSms {
   std::string from;
   std::string to;
-  std::string body;
+  std::string body;                     // left out when "" beside media
   std::vector<std::string> media_urls;  // repeated MediaUrl fields
   std::string status_callback;          // "" for none
 };
@@ -43,6 +43,12 @@ struct SentMessage {
 // ...) → permanent. provider_code, message and more_info come from the JSON body when it has
 // them; a non-JSON body is described by its status alone.
 Error classify_error(const http::Response& response);
+
+// Twilio's answers to a send that refuse an MMS for its media, where the text alone may go: 21612
+// (the To and From numbers cannot carry it, e.g. MMS to that country or network) and 21621 (the
+// From number is not MMS-enabled). Media refused later, in a status callback (30011: the handset
+// does not take MMS; 30019: too large for the carrier), come after Twilio accepted the message.
+bool refuses_mms(const Error& error);
 
 class Client {
  public:

@@ -63,9 +63,8 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
     std::lock_guard lock(state_mutex_);
     bool account_path = req.path != "/api/digital/messaging/v1/messages";
     if (account_path && (!account_path_ || req.matches[1] != account_id_)) return problem(res, 404, "Not Found");
-    if (!bearer_valid(req.get_header_value("Authorization"))) return problem(res, 401, "Unauthorized");
-    auto body = nlohmann::json::parse(req.body, nullptr, false);
-    if (!body.is_object()) return problem(res, 400, "Constraint Violation");
+    auto body = authorised_json(req, res);
+    if (body.is_discarded()) return;
     delivered_.push_back({req.path, body});
     char id[27];
     std::snprintf(id, sizeof id, "%026zu", delivered_.size());
@@ -80,9 +79,8 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
     if (maybe_fail(req, res)) return;
     Recording recording{*this, req};
     std::lock_guard lock(state_mutex_);
-    if (!bearer_valid(req.get_header_value("Authorization"))) return problem(res, 401, "Unauthorized");
-    auto body = nlohmann::json::parse(req.body, nullptr, false);
-    if (!body.is_object()) return problem(res, 400, "Constraint Violation");
+    auto body = authorised_json(req, res);
+    if (body.is_discarded()) return;
     for (const char* field : {"integrationId", "filename", "mimetype"})
       if (!body.contains(field) || !body[field].is_string()) return problem(res, 400, "Constraint Violation");
     if (!body.contains("size") || !body["size"].is_number_integer()) return problem(res, 400, "Constraint Violation");
@@ -113,7 +111,40 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
     res.status = 202;
     res.set_content(nlohmann::json{{"attachmentId", uploaded.attachment_id}}.dump(), "application/json");
   });
+  server().Post("/api/digital/messaging/v1/attachments/signed-download-uri", [this](const httplib::Request& req, httplib::Response& res) {
+    if (maybe_fail(req, res)) return;
+    Recording recording{*this, req};
+    std::lock_guard lock(state_mutex_);
+    auto body = authorised_json(req, res);
+    if (body.is_discarded()) return;
+    for (const char* field : {"attachmentId", "integrationId"})
+      if (!body.contains(field) || !body[field].is_string() || body[field].get<std::string>().size() > 50)
+        return problem(res, 400, "Constraint Violation");
+    downloads_.push_back({body["attachmentId"], body["integrationId"]});
+    res.set_content(nlohmann::json{{"downloadSignedUri", download_uri(body["attachmentId"])}}.dump(), "application/json");
+  });
   start();
+}
+
+std::string FakeInfinity::download_uri(const std::string& attachment_id) {
+  return "/api/digital/messaging/v1/storage/download-sessions/" + sms::form::url_encode(attachment_id) +
+         "?hmac=" + sms::crypto::hex_encode(sms::crypto::sha256(attachment_id)) + "&expiresAt=4102444800000";
+}
+
+std::vector<FakeInfinity::DownloadAsked> FakeInfinity::downloads() const {
+  std::lock_guard lock(state_mutex_);
+  return downloads_;
+}
+
+nlohmann::json FakeInfinity::authorised_json(const httplib::Request& req, httplib::Response& res) const {
+  if (!bearer_valid(req.get_header_value("Authorization"))) {
+    problem(res, 401, "Unauthorized");
+    return nlohmann::json::value_t::discarded;
+  }
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_object()) return body;
+  problem(res, 400, "Constraint Violation");
+  return nlohmann::json::value_t::discarded;
 }
 
 bool FakeInfinity::bearer_valid(const std::string& auth) const {

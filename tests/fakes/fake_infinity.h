@@ -2,7 +2,8 @@
 // and Send Message on both the account-scoped and the documented path (bearer token checked:
 // unknown or revoked tokens answer 401 problem+json); attachments (infinity-api.md §5): the
 // signed upload URI (bearer token checked) and the upload session it names, as we infer it
-// (POST multipart/form-data, field mediaFile, answered 202 {"attachmentId": ...}).
+// (POST multipart/form-data, field mediaFile, answered 202 {"attachmentId": ...}); the signed
+// download URI (bearer token checked), answered with a relative download-session URI.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -46,6 +47,15 @@ class FakeInfinity : public FakeUpstream {
   // An uploaded attachment's bytes ("" for an unknown id).
   std::string attachment(const std::string& attachment_id) const;
 
+  // Signed download URIs asked for (and answered 200), in order.
+  struct DownloadAsked {
+    std::string attachment_id, integration_id;
+  };
+  std::vector<DownloadAsked> downloads() const;
+  // The downloadSignedUri it answers for an attachment: relative,
+  // /api/digital/messaging/v1/storage/download-sessions/{id}?hmac={64 hex}&expiresAt={epoch ms}.
+  static std::string download_uri(const std::string& attachment_id);
+
  private:
   std::string client_id_, client_secret_, account_id_, connector_id_;
   mutable std::mutex state_mutex_;
@@ -57,7 +67,11 @@ class FakeInfinity : public FakeUpstream {
   std::vector<Delivered> delivered_;
   std::map<std::string, Uploaded> sessions_;  // upload sessions by uuid, not yet used
   std::vector<Uploaded> uploads_;
+  std::vector<DownloadAsked> downloads_;
   bool bearer_valid(const std::string& authorization) const;  // under state_mutex_
+  // Under state_mutex_: the JSON object a request with a valid bearer token carries; else
+  // discarded, with the problem answered (401, or 400 for a body that is not a JSON object).
+  nlohmann::json authorised_json(const httplib::Request& req, httplib::Response& res) const;
 };
 
 }  // namespace fakes

@@ -40,6 +40,12 @@ FakeTwilio::FakeTwilio(std::string account_sid, std::string auth_token, std::str
     s.at = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(sent_mutex_);
+      if (refuse_mms_ && s.form.count("MediaUrl")) {
+        res.status = 400;
+        res.set_content(R"({"code":21612,"message":"The 'To' phone number is not currently reachable using the 'From' phone number via MMS.","more_info":"https://www.twilio.com/docs/errors/21612","status":400})",
+                        "application/json");
+        return;
+      }
       char sid[35];
       std::snprintf(sid, sizeof sid, "SM%032x", next_sid_++);
       s.sid = sid;
@@ -129,6 +135,17 @@ void FakeTwilio::set_numbers(nlohmann::json numbers) {
 std::string FakeTwilio::Sent::field(const std::string& name) const {
   auto it = form.find(name);
   return it == form.end() ? "" : it->second;
+}
+
+std::vector<std::string> FakeTwilio::Sent::fields(const std::string& name) const {
+  std::vector<std::string> out;
+  for (auto [it, end] = form.equal_range(name); it != end; ++it) out.push_back(it->second);
+  return out;
+}
+
+void FakeTwilio::refuse_mms(bool on) {
+  std::lock_guard lock(sent_mutex_);
+  refuse_mms_ = on;
 }
 
 std::vector<std::chrono::steady_clock::time_point> FakeTwilio::sent_from(const std::string& from) const {

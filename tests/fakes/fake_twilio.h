@@ -1,6 +1,7 @@
 // Fake Twilio REST API: POST /2010-04-01/Accounts/{sid}/Messages.json answers 201 with a fresh
-// "SM..." sid, GET /2010-04-01/Accounts/{sid}.json answers the account. Basic auth is checked
-// against the configured SID/token or API key; wrong credentials answer 401 code 20003.
+// "SM..." sid (or, with refuse_mms on, 400 code 21612 when it carries a MediaUrl), GET
+// /2010-04-01/Accounts/{sid}.json answers the account. Basic auth is checked against the
+// configured SID/token or API key; wrong credentials answer 401 code 20003.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,7 @@ class FakeTwilio : public FakeUpstream {
     std::string basic_user;                        // user part of the Basic credentials
     std::chrono::steady_clock::time_point at;      // when it was accepted
     std::string field(const std::string& name) const;  // "" when absent
+    std::vector<std::string> fields(const std::string& name) const;  // a repeated key's values, in order
   };
   // The times the messages sent from `from` were accepted, in order.
   std::vector<std::chrono::steady_clock::time_point> sent_from(const std::string& from) const;
@@ -32,6 +34,9 @@ class FakeTwilio : public FakeUpstream {
 
   // Makes the next `times` sends fail with a Twilio error body {code,message,more_info,status}.
   void fail_with_code(int http_status, int code, const std::string& message, int times = 1);
+  // While on, a send with a MediaUrl is refused as Twilio refuses MMS to a number or country that
+  // cannot take it: HTTP 400 code 21612 (recorded as a request, not as a message sent).
+  void refuse_mms(bool on);
   // Serves `bytes` as `content_type` at GET /2010-04-01/Accounts/{sid}/Messages/{message_sid}/
   // Media/{media_sid} behind the account's Basic auth (401 otherwise), as Twilio keeps an MMS's
   // media; returns its URL (what a webhook's MediaUrlN carries). Requests are recorded.
@@ -53,6 +58,7 @@ class FakeTwilio : public FakeUpstream {
   std::map<std::string, std::pair<std::string, std::string>> media_;  // path -> bytes, content type
   std::map<std::string, std::string> redirects_;                       // media path -> /media-cdn/ path
   int next_sid_ = 1;
+  bool refuse_mms_ = false;
 };
 
 }  // namespace fakes

@@ -1,5 +1,6 @@
 // Infinity webhook bodies: the event parser and the signature check (with its compact-JSON
-// fallback) never crash, and the compact form is stable JSON.
+// fallback) never crash, the compact form is stable JSON, and a messages event that parses
+// carries at most 10 attachment ids of 1 to 50 bytes.
 #include <cstdint>
 #include <string_view>
 
@@ -10,7 +11,10 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data), size);
-  (void)sms::infinity::parse_event(body);
+  if (auto e = sms::infinity::parse_event(body); e && e->event_type == "messages") {
+    FUZZ_CHECK(e->attachment_ids.size() <= sms::infinity::kMaxAttachmentIds);
+    for (const auto& id : e->attachment_ids) FUZZ_CHECK(!id.empty() && id.size() <= sms::infinity::kMaxAttachmentIdLength);
+  }
   auto signature = sms::infinity::compute_signature("secret", body);
   FUZZ_CHECK(sms::infinity::check_signature({"secret"}, signature, body) == sms::infinity::SignatureCheck::ok);
   FUZZ_CHECK(sms::infinity::check_signature({"other"}, signature, body) == sms::infinity::SignatureCheck::mismatch);

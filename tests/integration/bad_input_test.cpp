@@ -108,6 +108,10 @@ TEST_CASE("the bad-input table: 70+ malformed requests, each refused, nothing st
       event_case("infinity: huge phone number", event_with("headers", "{\"from\":\"+1\",\"to\":[\"+" + std::string(5000, '1') + "\"]}", connector), 400, "invalid_event"),
       event_case("infinity: body.text number", event_with("body", "{\"text\":42}", connector), 400, "invalid_event"),
       event_case("infinity: body missing", event_with("body", "null", connector), 400, "invalid_event"),
+      event_case("infinity: attachmentIds a string", event_with("attachmentIds", "\"att-1\"", connector), 400, "invalid_event"),
+      event_case("infinity: attachmentIds of numbers", event_with("attachmentIds", "[1,2]", connector), 400, "invalid_event"),
+      event_case("infinity: attachment id over 50 bytes", event_with("attachmentIds", "[\"" + std::string(51, 'a') + "\"]", connector), 400, "invalid_event"),
+      event_case("infinity: 11 attachmentIds", event_with("attachmentIds", "[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\"]", connector), 400, "invalid_event"),
       event_case("infinity: another connector", agent_event("ev-x", "someone-else").dump(), 403, "wrong_connector"),
       {"infinity: GET", "GET", kInfinity, "", "", {}, 405, "method_not_allowed"},
       {"infinity: PUT", "PUT", kInfinity, kJson, good_event, signed_event(good_event), 405, "method_not_allowed"},
@@ -171,7 +175,7 @@ TEST_CASE("the bad-input table: 70+ malformed requests, each refused, nothing st
       {"messages: id not a number", "GET", "/api/messages/x1", "", "", admin_auth, 400, "invalid_parameter", true},
       {"messages: retry of an unknown id", "POST", "/api/messages/424242/retry", kJson, "", admin_auth, 404, "message_not_found", true},
   };
-  REQUIRE(cases.size() == 74);  // docs/security.md (Testing) quotes this number
+  REQUIRE(cases.size() == 78);  // docs/security.md (Testing) quotes this number
 
   const std::string config_before = [&] {
     std::ifstream f(s.dir.file("config.json"));

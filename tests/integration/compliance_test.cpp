@@ -21,23 +21,15 @@ sms::form::Fields texted(const std::string& sid, const std::string& body, const 
 }
 
 struct Connector {
-  explicit Connector(const json& patch = json::object(), bool postgres = false) {
+  explicit Connector(const json& patch = json::object(), bool postgres = false) : outbox(postgres) {
     auto cfg = fake_config(tw, inf);
-    if (postgres) {
-      db = std::make_unique<fakes::TestDatabase>();
-      cfg["store"] = {{"url", db->url()}};
-    }
+    outbox.configure(cfg);
     sms::config::merge_into(cfg, patch);
     serve = std::make_unique<Serve>(cfg);
   }
 
   // The outbox serve uses, whichever the backend.
-  std::unique_ptr<sms::store::Store> store() {
-    if (!db) return serve->store();
-    auto s = sms::store::open_postgres(db->url(), 1, 60s);
-    REQUIRE(s);
-    return std::move(*s);
-  }
+  std::unique_ptr<sms::store::Store> store() { return outbox.open(*serve); }
 
   void text(const std::string& sid, const std::string& body, const std::string& opt_out_type = "") {
     auto r = serve->post_twilio("/callbacks/twilio/sms", texted(sid, body, opt_out_type), tw.auth_token());
@@ -60,23 +52,10 @@ struct Connector {
   }
 
   // The messages Infinity received that are notices, in order.
-  std::vector<json> notices() const {
-    std::vector<json> out;
-    for (const auto& d : inf.messages())
-      if (d.message.contains("contextParameters") && d.message["contextParameters"].contains("infinitySmsNotice"))
-        out.push_back(d.message);
-    return out;
-  }
+  std::vector<json> notices() const { return notices_in(inf); }
 
   // The newest outbound message in the outbox.
-  sms::store::Message last_reply() {
-    auto list = store()->list(std::nullopt, 100);
-    REQUIRE(list);
-    for (const auto& m : *list)
-      if (m.direction == sms::store::Direction::outbound) return m;
-    FAIL("no outbound message in the outbox");
-    return {};
-  }
+  sms::store::Message last_reply() { return last_outbound(*store()); }
 
   // Waits until Infinity accepted `n` messages (failed requests are not counted).
   bool delivered(std::size_t n, std::chrono::milliseconds timeout) const {
@@ -91,7 +70,7 @@ struct Connector {
 
   fakes::FakeTwilio tw;
   fakes::FakeInfinity inf;
-  std::unique_ptr<fakes::TestDatabase> db;
+  Outbox outbox;
   std::unique_ptr<Serve> serve;
 };
 

@@ -20,6 +20,7 @@
 #include "fakes/fake_twilio.h"
 #include "fakes/process.h"
 #include "fakes/serve_config.h"
+#include "fakes/test_database.h"
 #include "infinity/signature.h"
 #include "store/store.h"
 #include "twilio/signature.h"
@@ -174,6 +175,42 @@ inline json agent_event(const std::string& event_id, const std::string& connecto
           {"headers", {{"from", "+14155550100"}, {"to", to}}},
           {"body", {{"text", text}}},
           {"sender", {{"type", sender}}}};
+}
+
+// The outbox of a serve under test: SQLite in its data directory, or a fresh PostgreSQL database.
+struct Outbox {
+  explicit Outbox(bool postgres) : db(postgres ? std::make_unique<fakes::TestDatabase>() : nullptr) {}
+  // Points serve's `config` at it.
+  void configure(json& config) const {
+    if (db) config["store"] = {{"url", db->url()}};
+  }
+  // A connection of its own to it, beside `serve`'s.
+  std::unique_ptr<sms::store::Store> open(Serve& serve) const {
+    if (!db) return serve.store();
+    auto s = sms::store::open_postgres(db->url(), 1, std::chrono::seconds(60));
+    REQUIRE(s);
+    return std::move(*s);
+  }
+  std::unique_ptr<fakes::TestDatabase> db;  // null for SQLite
+};
+
+// The messages `inf` accepted that are the relay's notices to agents, in order.
+inline std::vector<json> notices_in(const fakes::FakeInfinity& inf) {
+  std::vector<json> out;
+  for (const auto& d : inf.messages())
+    if (d.message.contains("contextParameters") && d.message["contextParameters"].contains("infinitySmsNotice"))
+      out.push_back(d.message);
+  return out;
+}
+
+// The newest outbound message in `store`.
+inline sms::store::Message last_outbound(sms::store::Store& store) {
+  auto list = store.list(std::nullopt, 100);
+  REQUIRE(list);
+  for (const auto& m : *list)
+    if (m.direction == sms::store::Direction::outbound) return m;
+  FAIL("no outbound message in the outbox");
+  return {};
 }
 
 // A listening TCP socket on a free loopback port.

@@ -69,3 +69,26 @@ TEST_CASE("no notice when notifyAgent is off, for inbound messages, or for a pay
   broken.payload = "not json";
   CHECK_FALSE(compliance::notice_for(broken, configured(), "t"));
 }
+
+TEST_CASE("attachments that did not go out as MMS get a notice of their own per reason") {
+  auto m = failed_reply("", store::State::sending);  // still being delivered
+  auto refused = compliance::media_notice(m, "media_not_supported", "21612", configured(), "2026-12-04T00:00:00.000Z");
+  REQUIRE(refused);
+  CHECK(refused->dedupe_key == "notice:42:media_not_supported");  // apart from a failure's "notice:42"
+  CHECK(refused->message.conversation == "+15551230001|+15559870002");
+  const auto& p = refused->message.payload;
+  CHECK(p["body"]["text"] ==
+        "[infinity-sms] Your reply's attachments did not go out as MMS: the customer's number cannot receive MMS (Twilio "
+        "error 21612); they went as links in a text instead.");
+  CHECK(p["contextParameters"] == json{{"infinitySmsNotice", "media_not_supported"}, {"infinitySmsOutboxId", "42"}});
+  CHECK(p["correlationId"] == "notice-42:media_not_supported");
+
+  auto c = configured({{"compliance", {{"mediaNoticeTemplate", "MEDIA ({code}, {providerCode}, #{outboxId}): {reason}"}}}});
+  auto unavailable = compliance::media_notice(m, "media_unavailable", "", c, "t");
+  REQUIRE(unavailable);
+  CHECK(unavailable->dedupe_key == "notice:42:media_unavailable");
+  CHECK(unavailable->message.payload["body"]["text"] ==
+        "MEDIA (media_unavailable, , #42): Infinity gave no download link for some of them; your reply went without those, "
+        "and says so");
+  CHECK_FALSE(compliance::media_notice(m, "media_unavailable", "", configured({{"compliance", {{"notifyAgent", false}}}}), "t"));
+}

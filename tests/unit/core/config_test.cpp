@@ -120,6 +120,9 @@ TEST_CASE("the agent's notice template must fit in an Infinity message with its 
   CHECK(config::parse_value("compliance.noticeTemplate", "").error().message == "compliance.noticeTemplate: must be 1 to 500 characters");
   CHECK_FALSE(config::parse_value("compliance.noticeTemplate", std::string(501, 'x')));
   CHECK(config::parse_value("compliance.noticeTemplate", std::string(500, 'x')));
+  CHECK(config::parse_value("compliance.mediaNoticeTemplate", "").error().message ==
+        "compliance.mediaNoticeTemplate: must be 1 to 500 characters");
+  CHECK_FALSE(config::parse_value("compliance.mediaNoticeTemplate", std::string(501, 'x')));
 }
 
 TEST_CASE("merge reports the leaves that changed") {

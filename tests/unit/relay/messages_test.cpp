@@ -5,6 +5,7 @@
 #include "core/text.h"
 #include "relay/media.h"
 #include "relay/messages.h"
+#include "relay/outbound_media.h"
 #include "relay/retry_policy.h"
 
 using namespace sms;
@@ -12,6 +13,17 @@ using nlohmann::json;
 using fakes::configured;
 
 namespace {
+
+// An agent's message event with `text` to two end users.
+infinity::Event agent_message(std::string text) {
+  infinity::Event e;
+  e.event_type = "messages";
+  e.event_id = "ev1";
+  e.from = "+15559870002";
+  e.to = {"+15551230001", "+15551230002"};
+  e.text = std::move(text);
+  return e;
+}
 
 twilio::InboundSms inbound_sms(std::string body) {
   twilio::InboundSms s;
@@ -78,12 +90,7 @@ TEST_CASE("an opt-out keyword is marked for Infinity's workflows, beside at most
 }
 
 TEST_CASE("an agent message becomes one Twilio send per recipient and part") {
-  infinity::Event e;
-  e.event_type = "messages";
-  e.event_id = "ev1";
-  e.from = "+15559870002";
-  e.to = {"+15551230001", "+15551230002"};
-  e.text = std::string(3500, 'x');
+  auto e = agent_message(std::string(3500, 'x'));
   auto without = relay::outbound_messages(e, configured());
   REQUIRE(without.size() == 6);
   CHECK(without[0].payload == json{{"from", "+15559870002"}, {"to", "+15551230001"}, {"body", std::string(1600, 'x')}});
@@ -95,6 +102,36 @@ TEST_CASE("an agent message becomes one Twilio send per recipient and part") {
   e.event_id.clear();
   e.message_id = "m1";
   CHECK(relay::dedupe_key(e) == "infinity:message:m1");
+}
+
+TEST_CASE("an agent's attachments ride on the last part that has room for their links") {
+  auto e = agent_message("Your invoice");
+  e.attachment_ids = {"att-1", "att-2"};
+  auto short_text = relay::outbound_messages(e, configured());
+  REQUIRE(short_text.size() == 2);  // one per recipient, text and attachments together
+  for (const auto& m : short_text) {
+    CHECK(m.payload["body"] == "Your invoice");
+    CHECK(m.payload[relay::kAttachmentsField] == json{"att-1", "att-2"});
+  }
+
+  // Room for the text plus two links: 1,600 - 2 * kLinkRoom characters on the part with them.
+  e.to = {"+15551230001"};
+  e.text = std::string(1600 - 2 * relay::kLinkRoom, 'x');
+  auto fits = relay::outbound_messages(e, configured());
+  REQUIRE(fits.size() == 1);
+  CHECK(fits[0].payload.contains(relay::kAttachmentsField));
+  e.text += "y";
+  auto apart = relay::outbound_messages(e, configured());
+  REQUIRE(apart.size() == 2);
+  CHECK_FALSE(apart[0].payload.contains(relay::kAttachmentsField));
+  CHECK(apart[1].payload["body"] == "");
+  CHECK(apart[1].payload[relay::kAttachmentsField] == json{"att-1", "att-2"});
+
+  e.text = "";  // body.type file: the attachments alone
+  auto alone = relay::outbound_messages(e, configured());
+  REQUIRE(alone.size() == 1);
+  CHECK(alone[0].payload["body"] == "");
+  CHECK(alone[0].payload[relay::kAttachmentsField].size() == 2);
 }
 
 TEST_CASE("retry delays: full jitter, capped, never before Retry-After") {

@@ -34,6 +34,9 @@ class CountingStore final : public store::Store {
   Result<void> mark_sent(std::int64_t id, const std::string& p) override { return s_->mark_sent(id, p); }
   Result<void> mark_retry(std::int64_t id, std::int64_t next, const Error& e) override { return s_->mark_retry(id, next, e); }
   Result<void> mark_dead(std::int64_t id, const Error& e, const store::NoticeFor& n) override { return s_->mark_dead(id, e, n); }
+  Result<void> revise(std::int64_t id, const json& p, const std::string& why, const std::optional<store::Notice>& n) override {
+    return s_->revise(id, p, why, n);
+  }
   Result<void> release(const std::vector<std::int64_t>& ids, std::int64_t due) override { return s_->release(ids, due); }
   Result<int> expire(store::Direction d, std::int64_t before, const store::NoticeFor& n) override { return s_->expire(d, before, n); }
   Result<bool> record_status(const std::string& p, State st, const std::string& c, const store::NoticeFor& n) override {

@@ -625,6 +625,43 @@ CONTRACT_TEST("a dead message's notice is stored with its outcome, once") {
   CHECK(all_of(*s, Direction::inbound).size() == 1);
 }
 
+CONTRACT_TEST("a revised payload is what every later attempt sends and its notice is stored once") {
+  TestType backend;
+  auto s = backend.open();
+  REQUIRE(s->enqueue("out", {msg("A", "as mms", Direction::outbound), msg("A", "next", Direction::outbound)}));
+  auto m = s->claim_due(Direction::outbound, unix_ms_now(), 1, {})->at(0);
+  auto id = std::to_string(m.id);
+  Notice notice{"notice:" + id + ":media", {Direction::inbound, "A", "notice-" + id, {{"text", "media notice"}}}};
+  REQUIRE(s->revise(m.id, {{"text", "as text"}}, "media_not_supported", notice));
+  auto revised = **s->get(m.id);
+  CHECK(texts({revised}) == std::vector<std::string>{"as text"});
+  CHECK(revised.state == State::sending);  // still this delivery's
+  CHECK(revised.attempts == 0);
+  auto logged = *s->attempts(m.id);
+  REQUIRE(logged.size() == 1);
+  CHECK(logged[0].outcome == "revised");
+  CHECK(logged[0].detail == "media_not_supported");
+
+  // Handed back (a stop; after a crash, a requeue or a lapsed lease): the next claim of the
+  // message takes the revised payload, and the delivery revising it again stores no second notice.
+  REQUIRE(s->release({m.id}, 0));
+  auto again = s->claim_due(Direction::outbound, unix_ms_now(), 1, {})->at(0);
+  CHECK(again.id == m.id);
+  CHECK(texts({again}) == std::vector<std::string>{"as text"});
+  REQUIRE(s->revise(m.id, {{"text", "as text"}}, "media_not_supported", notice));
+  auto inbound = all_of(*s, Direction::inbound);
+  REQUIRE(inbound.size() == 1);
+  CHECK(texts(inbound) == std::vector<std::string>{"media notice"});
+  CHECK(inbound[0].state == State::queued);
+
+  // Once sent, it is left as it is; and the conversation's next message comes after it as ever.
+  REQUIRE(s->mark_sent(m.id, "SM1"));
+  REQUIRE(s->revise(m.id, {{"text", "late"}}, "too late", std::nullopt));
+  CHECK(texts({**s->get(m.id)}) == std::vector<std::string>{"as text"});
+  CHECK(s->attempts(m.id)->size() == 3);  // revised, revised, sent
+  CHECK(texts(*s->claim_due(Direction::outbound, unix_ms_now(), 10, {})) == std::vector<std::string>{"next"});
+}
+
 CONTRACT_TEST("each expired message's notice is stored with the expiry") {
   TestType backend;
   auto s = backend.open();

@@ -32,6 +32,32 @@ TEST_CASE("Twilio client sends the exact form with the right credentials") {
   CHECK(tw.messages().size() == 2);
 }
 
+TEST_CASE("an MMS without text has no Body and its refusal for the number is told from others") {
+  fakes::FakeTwilio tw;
+  twilio::Client c(tw.url(), {tw.account_sid(), tw.auth_token(), "", ""});
+  REQUIRE(c.send({"+15550001", "+15550002", "", {"https://m/1"}, ""}));
+  REQUIRE(c.send({"+15550001", "+15550002", "", {}, ""}));  // without media an empty Body is Twilio's to refuse
+  auto m = tw.messages();
+  REQUIRE(m.size() == 2);
+  CHECK(m[0].form.count("Body") == 0);
+  CHECK(m[0].fields("MediaUrl") == std::vector<std::string>{"https://m/1"});
+  CHECK(m[1].form.count("Body") == 1);
+
+  tw.refuse_mms(true);
+  auto refused = c.send({"+15550001", "+15550002", "pic", {"https://m/1", "https://m/2"}, ""});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind == ErrorKind::permanent);
+  CHECK(twilio::refuses_mms(refused.error()));
+  REQUIRE(c.send({"+15550001", "+15550002", "text alone goes", {}, ""}));
+  for (int code : {21621, 21211, 21610}) {
+    tw.fail_with_code(400, code, "no");
+    auto r = c.send({"+15550001", "+15550002", "x", {"https://m/1"}, ""});
+    REQUIRE_FALSE(r);
+    CHECK(twilio::refuses_mms(r.error()) == (code == 21621));
+  }
+  CHECK(tw.messages().size() == 3);
+}
+
 TEST_CASE("Twilio errors are classified for the retry policy") {
   fakes::FakeTwilio tw;
   twilio::Client c(tw.url(), {tw.account_sid(), tw.auth_token(), "", ""}, {300ms, 300ms, 300ms});
