@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -47,6 +48,16 @@ class Connections {
     std::lock_guard lock(mutex_);
     auto r = attempt(f);
     if (!r) undone();  // whatever was undone may have been mirrored already
+    return r;
+  }
+
+  // The same, unless the writer is busy (a commit in progress): then nullopt at once.
+  template <class F>
+  auto try_run(F&& f) -> std::optional<Result<decltype(f())>> {
+    std::unique_lock lock(mutex_, std::try_to_lock);
+    if (!lock) return std::nullopt;
+    auto r = attempt(f);
+    if (!r) undone();
     return r;
   }
 

@@ -65,33 +65,6 @@ constexpr const char* kMigrations[] = {
       slowdown INTEGER NOT NULL,
       slowed_us INTEGER NOT NULL) WITHOUT ROWID;
     )sql",
-    // How many messages each business number has in each state, kept by triggers in the
-    // transaction that changes a message, so that /api/status and /metrics read a few rows
-    // instead of counting the whole table (30 ms at 80,000 messages, on every console refresh and
-    // every scrape). Rows may hold 0.
-    R"sql(
-    CREATE TABLE message_counts (
-      number TEXT NOT NULL,
-      state TEXT NOT NULL,
-      n INTEGER NOT NULL,
-      PRIMARY KEY (number, state)) WITHOUT ROWID;
-    INSERT INTO message_counts
-      SELECT substr(conversation, instr(conversation, '|') + 1), state, COUNT(*) FROM messages GROUP BY 1, 2;
-    CREATE TRIGGER message_counts_insert AFTER INSERT ON messages BEGIN
-      INSERT INTO message_counts VALUES (substr(NEW.conversation, instr(NEW.conversation, '|') + 1), NEW.state, 1)
-        ON CONFLICT (number, state) DO UPDATE SET n = n + 1;
-    END;
-    CREATE TRIGGER message_counts_update AFTER UPDATE OF state ON messages WHEN OLD.state <> NEW.state BEGIN
-      UPDATE message_counts SET n = n - 1
-        WHERE number = substr(OLD.conversation, instr(OLD.conversation, '|') + 1) AND state = OLD.state;
-      INSERT INTO message_counts VALUES (substr(NEW.conversation, instr(NEW.conversation, '|') + 1), NEW.state, 1)
-        ON CONFLICT (number, state) DO UPDATE SET n = n + 1;
-    END;
-    CREATE TRIGGER message_counts_delete AFTER DELETE ON messages BEGIN
-      UPDATE message_counts SET n = n - 1
-        WHERE number = substr(OLD.conversation, instr(OLD.conversation, '|') + 1) AND state = OLD.state;
-    END;
-    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 

@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "store/sqlite_connections.h"
+#include "store/sqlite_counts.h"
 #include "store/sqlite_heads.h"
 #include "store/sqlite_opt_outs.h"
 #include "store/sqlite_pacing.h"
@@ -53,7 +54,12 @@ class SqliteStore final : public Store, sqlite::Connections {
  public:
   explicit SqliteStore(fs::path file) : Connections(std::move(file)) {}
   const char* backend() const override { return "sqlite"; }
-  using Connections::open;
+  Result<void> open() {
+    auto opened = Connections::open();
+    if (!opened) return opened;
+    counts_.watch(db_);
+    return run([&] { counts_.checked(db_); });  // counted once, so that a busy writer never makes a read wait
+  }
 
   Result<Enqueued> enqueue(const std::string& key, const std::vector<NewMessage>& messages) override {
     auto result = Enqueued::stored;
@@ -300,14 +306,12 @@ class SqliteStore final : public Store, sqlite::Connections {
   }
 
   Result<std::map<State, std::int64_t>> counts() override {
-    return read([&] {
-      std::map<State, std::int64_t> out;
-      for (int i = 0; i < 7; ++i) out[static_cast<State>(i)] = 0;
-      Statement s(reader_, "SELECT state, SUM(n) FROM message_counts GROUP BY state");
-      while (s.step())
-        if (auto st = parse_state(s.text(0))) out[*st] = s.integer(1);
-      return out;
-    });
+    auto kept = kept_counts();
+    if (!kept) return std::unexpected(kept.error());
+    std::map<State, std::int64_t> out;
+    for (int i = 0; i < 7; ++i) out[static_cast<State>(i)] = 0;
+    for (const auto& [key, n] : *kept) out[key.second] += n;
+    return out;
   }
 
   Result<std::optional<std::int64_t>> oldest_queued_created_ms() override {
@@ -319,15 +323,23 @@ class SqliteStore final : public Store, sqlite::Connections {
   }
 
   Result<std::vector<NumberCount>> counts_by_number() override {
-    return read([&] {
-      std::vector<NumberCount> out;
-      Statement s(reader_, "SELECT c.number, c.state, c.n, COALESCE(o.oldest, 0) FROM message_counts c LEFT JOIN "
-                           "(SELECT substr(conversation, instr(conversation, '|') + 1) AS number, state, MIN(created_ms) AS oldest "
-                           "FROM messages WHERE state IN ('queued','sending') GROUP BY 1, 2) o USING (number, state) WHERE c.n > 0");
+    auto kept = kept_counts();
+    if (!kept) return std::unexpected(kept.error());
+    auto oldest = read([&] {  // among the unfinished messages only (a partial index)
+      sqlite::MessageCounts::Counts out;
+      Statement s(reader_, "SELECT substr(conversation, instr(conversation, '|') + 1), state, MIN(created_ms) FROM messages "
+                           "WHERE state IN ('queued','sending') GROUP BY 1, 2");
       while (s.step())
-        if (auto st = parse_state(s.text(1))) out.push_back({s.text(0), *st, s.integer(2), s.integer(3)});
+        if (auto st = parse_state(s.text(1))) out[{s.text(0), *st}] = s.integer(2);
       return out;
     });
+    if (!oldest) return std::unexpected(oldest.error());
+    std::vector<NumberCount> out;
+    for (const auto& [key, n] : *kept) {
+      auto at = oldest->find(key);
+      out.push_back({key.first, key.second, n, at == oldest->end() ? 0 : at->second});
+    }
+    return out;
   }
 
   Result<void> add_opt_outs(const std::vector<OptOut>& opt_outs) override {
@@ -439,8 +451,20 @@ class SqliteStore final : public Store, sqlite::Connections {
     });
   }
 
-  void undone() override { heads_.forget(); }
+  void undone() override {
+    heads_.forget();
+    counts_.forget();
+  }
 
+  // The kept counts: checked against the file when the writer is free, else as of its last commit
+  // (a status never waits for a commit stuck behind another process's lock).
+  Result<sqlite::MessageCounts::Counts> kept_counts() {
+    if (auto checked = try_run([&] { return counts_.checked(db_); })) return *checked;
+    if (auto last = counts_.last()) return *last;
+    return run([&] { return counts_.checked(db_); });
+  }
+
+  sqlite::MessageCounts counts_;  // see sqlite_counts.h
   sqlite::ConversationHeads heads_{[this](const char* sql) -> Statement& { return cached(sql); }};  // under the writer's lock
 };
 

@@ -32,15 +32,6 @@ struct SqliteBackend {
     REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
   }
-  // Back to the schema before message_counts (version 5).
-  void drop_kept_counts() {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(file().c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db, "DROP TABLE message_counts; DROP TRIGGER message_counts_insert; DROP TRIGGER message_counts_update; "
-                             "DROP TRIGGER message_counts_delete; PRAGMA user_version = 5",
-                         nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
-  }
   std::unique_ptr<Store> open() {
     auto s = try_open();
     if (!s) FAIL(s.error().message);
@@ -53,11 +44,6 @@ struct PostgresBackend {
   fakes::TestDatabase db;
   Result<std::unique_ptr<Store>> try_open() { return open_postgres(db.url(), 4, kLease); }
   void make_schema_newer() { db.exec("INSERT INTO infinity_sms_migrations VALUES (99, 0)"); }
-  // Back to the schema before message_counts (version 4).
-  void drop_kept_counts() {
-    db.exec("DROP TABLE message_counts; DROP FUNCTION infinity_sms_count_messages CASCADE; "
-            "DELETE FROM infinity_sms_migrations WHERE version >= 5");
-  }
   std::unique_ptr<Store> open() {
     auto s = try_open();
     if (!s) FAIL(s.error().message);

@@ -160,6 +160,24 @@ TEST_CASE("a schema-1 database is upgraded with its backlog, and what older inst
   CHECK(claim(*instance(db)) == std::vector<int>{1});  // the next start flags it
 }
 
+TEST_CASE("a database from before the kept counts is counted when it is migrated") {
+  fakes::TestDatabase db;
+  {
+    auto s = instance(db);
+    REQUIRE(s->enqueue("k1", {msg("A|+15550100", 1), msg("B|+15550200", 2)}));
+    auto claimed = *s->claim_due(Direction::inbound, unix_ms_now(), 1, {});
+    REQUIRE(claimed.size() == 1);
+    REQUIRE(s->mark_sent(claimed[0].id, "X"));
+  }
+  db.exec("DROP TABLE message_counts; DROP FUNCTION infinity_sms_count_messages CASCADE; "
+          "DELETE FROM infinity_sms_migrations WHERE version >= 5");
+  auto s = instance(db);  // migrates
+  auto counts = *s->counts();
+  CHECK(counts[State::queued] == 1);
+  CHECK(counts[State::sent] == 1);
+  CHECK(s->counts_by_number()->size() == 2);
+}
+
 TEST_CASE("each database session keeps its own counts, and those of ended sessions are folded at the next start") {
   fakes::TestDatabase db;
   {

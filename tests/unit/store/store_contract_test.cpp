@@ -345,20 +345,21 @@ CONTRACT_TEST("the counts the store keeps follow every change of a message, by b
   check_counts(*s);
 }
 
-CONTRACT_TEST("an outbox from before the kept counts is counted when it is opened") {
-  TestType backend;
-  {
-    auto s = backend.open();
-    s->enqueue("k1", {msg("+1001|+15550100", "a1"), msg("+1002|+15550200", "b1")});
-    auto claimed = *s->claim_due(Direction::inbound, unix_ms_now(), 1, {});
-    REQUIRE(claimed.size() == 1);
-    s->mark_sent(claimed[0].id, "X");
-  }
-  backend.drop_kept_counts();
-  auto s = backend.open();  // migrates
+TEST_CASE("SQLite: the kept counts follow another process's changes to the outbox") {
+  SqliteBackend backend;
+  auto s = backend.open();
+  s->enqueue("k1", {msg("+1001|+15550100", "a1"), msg("+1002|+15550200", "b1")});
   check_counts(*s);
-  CHECK((*s->counts())[State::queued] == 1);
-  CHECK((*s->counts())[State::sent] == 1);
+  sqlite3* other = nullptr;  // e.g. an outbox command while serve runs
+  REQUIRE(sqlite3_open(backend.file().c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "UPDATE messages SET state = 'dead' WHERE conversation = '+1001|+15550100'", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  sqlite3_close(other);
+  check_counts(*s);
+  CHECK((*s->counts())[State::dead] == 1);
+  auto reopened = backend.open();  // counted at open
+  CHECK((*reopened->counts())[State::dead] == 1);
+  CHECK((*reopened->counts())[State::queued] == 1);
 }
 
 CONTRACT_TEST("status callbacks only move forward") {
