@@ -83,15 +83,26 @@ Result<Response> Client::send(const Request& request) {
   auto started = std::chrono::steady_clock::now();
   bool too_large = false;
   std::string limited_body;
+  // The declared length (up to the limit) is reserved: the body is received into one
+  // allocation instead of growing through copies (a media is megabytes).
+  auto expect = [&](const httplib::Response& head) {
+    limited_body.reserve(std::min<std::uint64_t>(head.get_header_value<std::uint64_t>("Content-Length"), request.max_body_bytes));
+    return true;
+  };
   auto receive = [&](const char* data, std::size_t n) {
     too_large = limited_body.size() + n > request.max_body_bytes;
     if (!too_large) limited_body.append(data, n);
     return !too_large;
   };
-  httplib::Result r = request.method == "GET" && request.max_body_bytes > 0 ? c.Get(request.path, headers, receive)
+  // A POST's body is written from `request` as it is: cpp-httplib would copy it first.
+  auto provide = [&](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+    sink.write(request.body.data() + offset, length);
+    return true;  // a failed write is cpp-httplib's Error::Write
+  };
+  httplib::Result r = request.method == "GET" && request.max_body_bytes > 0 ? c.Get(request.path, headers, expect, receive)
                       : request.method == "GET"      ? c.Get(request.path.c_str(), headers)
                       : request.method == "DELETE" ? c.Delete(request.path.c_str(), headers, request.body, request.content_type.c_str())
-                                                   : c.Post(request.path.c_str(), headers, request.body, request.content_type.c_str());
+                                                   : c.Post(request.path, headers, request.body.size(), provide, request.content_type);
   if (!r) {
     auto what = request.method + " " + base_url_ + request.path.substr(0, request.path.find('?'));
     if (too_large) {

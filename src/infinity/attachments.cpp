@@ -56,8 +56,12 @@ Result<std::string> download_url(const std::string& base_url, const std::string&
 
 Result<std::string> upload_to_session(http::Client& infinity, const std::string& signed_uri, const Attachment& a) {
   auto boundary = "infinity-sms-" + crypto::random_hex(12);
-  std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"mediaFile\"; filename=\"" + a.filename +
-                     "\"\r\nContent-Type: " + a.mimetype + "\r\n\r\n" + a.bytes + "\r\n--" + boundary + "--\r\n";
+  auto head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"mediaFile\"; filename=\"" + a.filename +
+              "\"\r\nContent-Type: " + a.mimetype + "\r\n\r\n";
+  auto tail = "\r\n--" + boundary + "--\r\n";
+  std::string body;  // one allocation: the bytes are copied once
+  body.reserve(head.size() + a.bytes.size() + tail.size());
+  body.append(head).append(a.bytes).append(tail);
   http::Request req{"POST", signed_uri, {{"Accept", "application/json"}}, std::move(body),
                     "multipart/form-data; boundary=" + boundary};
   http::Client* to = &infinity;

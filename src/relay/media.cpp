@@ -39,13 +39,14 @@ Result<std::string> attach_one(std::size_t index, const std::string& url, const 
   if (!declared.empty() && twilio::media_type(declared) != type)
     return fail(ErrorKind::permanent, "Twilio served it as " + (type.empty() ? std::string("no type") : type) +
                                           ", the webhook declared " + twilio::media_type(declared));
-  auto id = transport.upload({filename(index, type), type, media->bytes});
+  auto size = media->bytes.size();
+  auto id = transport.upload({filename(index, type), type, std::move(media->bytes)});  // megabytes: not copied
   if (!id) {
     auto e = id.error();
     e.message = "uploading it to Infinity: " + e.message;
     return std::unexpected(e);
   }
-  count("uploaded", media->bytes.size());
+  count("uploaded", size);
   return id;
 }
 

@@ -16,6 +16,8 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -59,11 +61,17 @@ void report(std::string figure, std::string measured, std::string target) {
   rows.push_back({std::move(figure), std::move(measured), std::move(target)});
 }
 
-// Resident memory of a process in MB (VmRSS).
-double rss_mb(int pid) {
+// The rows reported, as a Markdown table on stdout.
+void print_table() {
+  std::printf("| figure | measured | target |\n|---|---|---|\n");
+  for (const auto& r : rows) std::printf("| %s | %s | %s |\n", r.figure.c_str(), r.measured.c_str(), r.target.c_str());
+}
+
+// Resident memory of a process in MB: now (VmRSS) or its peak so far (VmHWM).
+double rss_mb(int pid, std::string_view field = "VmRSS:") {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    if (line.starts_with(field)) return std::stod(line.substr(field.size())) / 1024.0;
   return 0;
 }
 
@@ -150,11 +158,15 @@ struct Serve {
 // The end user of webhook i, one of `conversations`.
 std::string number(std::int64_t i, int conversations = kConversations) { return fmt::format("+1555{:07d}", i % conversations); }
 
+// An SMS, or with `media_url` an MMS of that one image/jpeg.
 bench::Request twilio_inbound(int port, const std::string& token, std::int64_t i, const std::string& tag,
-                              int conversations = kConversations, const std::string& to = "+15559870002") {
-  sms::form::Fields f = {{"MessageSid", fmt::format("SM{:032x}", i)}, {"AccountSid", "AC00000000000000000000000000000001"},
+                              int conversations = kConversations, const std::string& to = "+15559870002",
+                              const std::string& media_url = "") {
+  sms::form::Fields f = {{"MessageSid", fmt::format("{}{:032x}", media_url.empty() ? "SM" : "MM", i)},
+                         {"AccountSid", "AC00000000000000000000000000000001"},
                          {"From", number(i, conversations)},  {"To", to}, {"Body", fmt::format("{}-{}", tag, i)},
-                         {"NumMedia", "0"}, {"NumSegments", "1"}};
+                         {"NumMedia", media_url.empty() ? "0" : "1"}, {"NumSegments", "1"}};
+  if (!media_url.empty()) f.insert(f.end(), {{"MediaUrl0", media_url}, {"MediaContentType0", "image/jpeg"}});
   auto url = fmt::format("http://127.0.0.1:{}/callbacks/twilio/sms", port);
   return {"/callbacks/twilio/sms", "application/x-www-form-urlencoded", sms::form::encode(f),
           {{"X-Twilio-Signature", sms::twilio::compute_signature(token, url, f)}}};
@@ -413,6 +425,84 @@ std::string tenants_cost(const fakes::FakeTwilio& tw, const fakes::FakeInfinity&
                      relayed[0] > 0 ? relayed[1] / relayed[0] : 0);
 }
 
+// Inbound MMS attached in Infinity (relay.inboundMedia attach), each of one media of
+// relay.maxMediaBytes (its default, 5 MB: the largest attached): what relaying `mms` of them
+// costs a fresh serve with `concurrency` workers in resident memory, and how long it takes.
+// Fresh fakes hold the media: kDistinctMedia random ones, MMS i carrying media i % kDistinctMedia.
+constexpr std::size_t kMediaBytes = 5 << 20;
+constexpr int kDistinctMedia = 100;
+
+struct MediaRun {
+  double idle_mb = 0, sampled_mb = 0, peak_mb = 0, seconds = 0;
+  std::size_t intact = 0;  // MMS delivered with an attachment of their media's bytes
+};
+
+MediaRun relay_media(int mms, int concurrency) {
+  fakes::FakeTwilio tw;
+  fakes::FakeInfinity inf;
+  std::string bytes(kMediaBytes, '\0');
+  std::mt19937_64 random(22);
+  for (std::size_t at = 0; at + 8 <= bytes.size(); at += 8) {
+    auto r = random();
+    std::memcpy(&bytes[at], &r, 8);
+  }
+  std::vector<std::string> urls;
+  std::vector<std::size_t> hashes;
+  for (int k = 0; k < kDistinctMedia; ++k) {
+    std::memcpy(bytes.data(), &k, sizeof k);
+    hashes.push_back(std::hash<std::string>{}(bytes));
+    urls.push_back(tw.add_media(fmt::format("MM{:032x}", k), fmt::format("ME{:032x}", k), bytes, "image/jpeg"));
+  }
+  Serve s(tw, inf, {{"relay", {{"inboundMedia", "attach"}, {"concurrency", concurrency}}}});
+  s.ms_to_ready();
+  std::this_thread::sleep_for(500ms);
+  const int pid = s.child->pid();
+  MediaRun run;
+  run.idle_mb = rss_mb(pid);
+  std::atomic<bool> sampling{true};
+  std::thread sampler([&] {
+    for (; sampling; std::this_thread::sleep_for(10ms)) run.sampled_mb = std::max(run.sampled_mb, rss_mb(pid));
+  });
+  auto start = clock_type::now();
+  bench::run_load({s.port, 4, 0, 60s, mms}, [&](std::int64_t i) {
+    return twilio_inbound(s.port, tw.auth_token(), i, "media", kConversations, "+15559870002", urls[i % kDistinctMedia]);
+  });
+  while (inf.messages().size() < static_cast<std::size_t>(mms) && clock_type::now() < start + 120s) std::this_thread::sleep_for(10ms);
+  run.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  sampling = false;
+  sampler.join();
+  run.peak_mb = rss_mb(pid, "VmHWM:");
+  s.stop();
+  std::set<std::int64_t> intact;
+  for (const auto& d : inf.messages()) {
+    auto text = d.message.value("/body/text"_json_pointer, std::string());
+    auto ids = d.message.value("attachmentIds", json::array());
+    if (!text.starts_with("media-") || ids.size() != 1) continue;
+    auto i = std::stoll(text.substr(6));
+    auto got = inf.attachment(ids[0]);
+    if (got.size() == kMediaBytes && std::hash<std::string>{}(got) == hashes[static_cast<std::size_t>(i % kDistinctMedia)]) intact.insert(i);
+  }
+  run.intact = intact.size();
+  std::fprintf(stderr, "  %d MMS, relay.concurrency %d: idle %.1f MB, peak %.1f MB (sampled every 10 ms: %.1f), %.1f s, %zu intact\n",
+               mms, concurrency, run.idle_mb, run.peak_mb, run.sampled_mb, run.seconds, run.intact);
+  return run;
+}
+
+// serve's resident memory while MMS of 5 MB are relayed: 100 and 300 with 8 workers (bounded:
+// the same peak), 100 with one.
+void media_memory() {
+  std::string measured;
+  for (auto [mms, concurrency] : {std::pair{100, 8}, {300, 8}, {100, 1}}) {
+    auto r = relay_media(mms, concurrency);
+    measured += fmt::format("{}{:.1f} → {:.1f} MB (+{:.1f}), {:.1f} s{}", measured.empty() ? "" : " / ", r.idle_mb, r.peak_mb,
+                            r.peak_mb - r.idle_mb, r.seconds,
+                            r.intact == static_cast<std::size_t>(mms) ? "" : fmt::format(" ({} of {} intact)", r.intact, mms));
+  }
+  report("resident memory relaying MMS of one 5 MB media each (attach), idle → peak (peak − idle), time: "
+         "100 MMS with relay.concurrency 8 / 300 with 8 / 100 with 1",
+         measured, "about concurrency × 5 MB × 2 copies (80 / 80 / 10 MB), the same for 100 and 300 MMS");
+}
+
 int bare_server() {
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(kLoadConnections); };
@@ -439,7 +529,8 @@ constexpr const char* kUsage =
     "                                       N signed inbound webhooks to a serve on PORT, over NUMBERS business\n"
     "                                       numbers (+15559870002, +14440000001...); prints ack latencies\n"
     "       infinity-sms-bench bare         the bare cpp-httplib handler the rates are compared with\n"
-    "       infinity-sms-bench tenants      the one-tenant / 50-tenant comparison alone (its row of the table)\n";
+    "       infinity-sms-bench tenants      the one-tenant / 50-tenant comparison alone (its row of the table)\n"
+    "       infinity-sms-bench media        serve's memory relaying MMS of 5 MB alone (its row of the table)\n";
 
 int main(int argc, char** argv) {
   if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
@@ -473,6 +564,11 @@ int main(int argc, char** argv) {
     std::cout << config_for(tw, inf).dump() << std::endl;
     while (std::cin.get() != EOF) {
     }
+    return 0;
+  }
+  if (argc == 2 && std::strcmp(argv[1], "media") == 0) {
+    media_memory();
+    print_table();
     return 0;
   }
   if (argc == 2 && std::strcmp(argv[1], "tenants") == 0) {
@@ -690,7 +786,10 @@ int main(int argc, char** argv) {
   report("inbound webhooks accepted / relayed to Infinity: one tenant / 50 tenants (the share)",
          tenants_cost(tw, inf, seconds, to_infinity), "within noise (>= 0.9)");
 
-  // 11. The shared PostgreSQL store, when scripts/bench runs under scripts/with-postgres.
+  // 11. Memory while MMS of 5 MB are relayed.
+  media_memory();
+
+  // 12. The shared PostgreSQL store, when scripts/bench runs under scripts/with-postgres.
   if (std::getenv("INFINITY_SMS_TEST_PG_URL")) {
     {
       fakes::TestDatabase db;
@@ -715,7 +814,6 @@ int main(int argc, char** argv) {
     down.stop();
   }
 
-  std::printf("| figure | measured | target |\n|---|---|---|\n");
-  for (const auto& r : rows) std::printf("| %s | %s | %s |\n", r.figure.c_str(), r.measured.c_str(), r.target.c_str());
+  print_table();
   return 0;
 }
