@@ -69,10 +69,11 @@ constexpr const char* kMigrations[] = {
       slowed_us BIGINT NOT NULL DEFAULT 0);
     )sql",
     // How many messages each business number has in each state, kept by triggers in the
-    // transaction that changes messages, so that /api/status and /metrics sum a few rows instead
+    // transaction that changes a message, so that /api/status and /metrics sum a few rows instead
     // of counting the whole table. Each database session adds to its own rows (shard: its
     // backend's pid), so concurrent transactions never wait for one another's counts; migrate()
-    // folds the rows of sessions that have ended into shard 0. Rows may hold 0.
+    // folds the rows of sessions that have ended into shard 0. Rows may hold 0. Row triggers,
+    // and only for a change of state: statement triggers over transition tables cost 10% more.
     R"sql(
     CREATE TABLE message_counts (
       number TEXT COLLATE "C" NOT NULL,
@@ -81,31 +82,25 @@ constexpr const char* kMigrations[] = {
       n BIGINT NOT NULL,
       PRIMARY KEY (number, state, shard));
     INSERT INTO message_counts SELECT split_part(conversation, '|', 2), state, 0, COUNT(*) FROM messages GROUP BY 1, 2;
-    CREATE FUNCTION infinity_sms_count_messages() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION infinity_sms_count_message() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF TG_OP = 'INSERT' THEN
-        INSERT INTO message_counts SELECT split_part(conversation, '|', 2), state, pg_backend_pid(), COUNT(*)
-          FROM new_rows GROUP BY 1, 2
-          ON CONFLICT (number, state, shard) DO UPDATE SET n = message_counts.n + EXCLUDED.n;
+        INSERT INTO message_counts VALUES (split_part(NEW.conversation, '|', 2), NEW.state, pg_backend_pid(), 1)
+          ON CONFLICT (number, state, shard) DO UPDATE SET n = message_counts.n + 1;
       ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO message_counts SELECT split_part(conversation, '|', 2), state, pg_backend_pid(), -COUNT(*)
-          FROM old_rows GROUP BY 1, 2
-          ON CONFLICT (number, state, shard) DO UPDATE SET n = message_counts.n + EXCLUDED.n;
+        INSERT INTO message_counts VALUES (split_part(OLD.conversation, '|', 2), OLD.state, pg_backend_pid(), -1)
+          ON CONFLICT (number, state, shard) DO UPDATE SET n = message_counts.n - 1;
       ELSE
-        INSERT INTO message_counts SELECT number, state, pg_backend_pid(), SUM(d) FROM (
-            SELECT split_part(conversation, '|', 2) AS number, state, -1 AS d FROM old_rows
-            UNION ALL SELECT split_part(conversation, '|', 2), state, 1 FROM new_rows) changes
-          GROUP BY 1, 2 HAVING SUM(d) <> 0
+        INSERT INTO message_counts VALUES (split_part(OLD.conversation, '|', 2), OLD.state, pg_backend_pid(), -1),
+                                          (split_part(NEW.conversation, '|', 2), NEW.state, pg_backend_pid(), 1)
           ON CONFLICT (number, state, shard) DO UPDATE SET n = message_counts.n + EXCLUDED.n;
       END IF;
       RETURN NULL;
     END $$;
-    CREATE TRIGGER message_counts_insert AFTER INSERT ON messages REFERENCING NEW TABLE AS new_rows
-      FOR EACH STATEMENT EXECUTE FUNCTION infinity_sms_count_messages();
-    CREATE TRIGGER message_counts_update AFTER UPDATE ON messages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-      FOR EACH STATEMENT EXECUTE FUNCTION infinity_sms_count_messages();
-    CREATE TRIGGER message_counts_delete AFTER DELETE ON messages REFERENCING OLD TABLE AS old_rows
-      FOR EACH STATEMENT EXECUTE FUNCTION infinity_sms_count_messages();
+    CREATE TRIGGER message_counts_change AFTER INSERT OR DELETE ON messages
+      FOR EACH ROW EXECUTE FUNCTION infinity_sms_count_message();
+    CREATE TRIGGER message_counts_state AFTER UPDATE OF state ON messages
+      FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state) EXECUTE FUNCTION infinity_sms_count_message();
     )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));

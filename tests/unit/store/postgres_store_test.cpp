@@ -146,7 +146,7 @@ TEST_CASE("a schema-1 database is upgraded with its backlog, and what older inst
   };
   // Back to schema 1 (no head flags), with a backlog queued by an instance of that version.
   db.exec("ALTER TABLE messages DROP COLUMN head; DROP TABLE opt_outs; DROP TABLE pacing; DROP TABLE message_counts; "
-          "DROP FUNCTION infinity_sms_count_messages CASCADE; DELETE FROM infinity_sms_migrations WHERE version >= 2");
+          "DROP FUNCTION infinity_sms_count_message CASCADE; DELETE FROM infinity_sms_migrations WHERE version >= 2");
   queue("A", 1);
   queue("A", 2);
   auto s = instance(db);  // migrates
@@ -169,7 +169,7 @@ TEST_CASE("a database from before the kept counts is counted when it is migrated
     REQUIRE(claimed.size() == 1);
     REQUIRE(s->mark_sent(claimed[0].id, "X"));
   }
-  db.exec("DROP TABLE message_counts; DROP FUNCTION infinity_sms_count_messages CASCADE; "
+  db.exec("DROP TABLE message_counts; DROP FUNCTION infinity_sms_count_message CASCADE; "
           "DELETE FROM infinity_sms_migrations WHERE version >= 5");
   auto s = instance(db);  // migrates
   auto counts = *s->counts();
