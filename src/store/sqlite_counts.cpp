@@ -56,9 +56,9 @@ int MessageCounts::committing(void* self) {
 }
 
 void MessageCounts::rolled_back(void* self) {
-  auto* counts = static_cast<MessageCounts*>(self);
-  counts->pending_.clear();
-  counts->forget();
+  // Undone whole: the counts stay as of the last commit. (A failed statement or an undone
+  // savepoint, whose changes were seen but not all undone as seen, goes through forget().)
+  static_cast<MessageCounts*>(self)->pending_.clear();
 }
 
 void MessageCounts::forget() {

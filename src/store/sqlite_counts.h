@@ -7,8 +7,8 @@
 // statement, so no way of changing `messages` can be missed; a transaction's changes count once
 // it commits (commit hook). The counts are counted again from the table, on the writing
 // connection (so that no commit falls between the count and its use), when they may be wrong: at
-// open, after a rollback or an undone savepoint, and when another connection (another process: an
-// `outbox` command) wrote to the file (PRAGMA data_version). Triggers that kept a table of counts
+// open, after a failed write (the store's undone()), and when another connection (another
+// process: an `outbox` command) wrote to the file (PRAGMA data_version). Triggers that kept a table of counts
 // instead cost each message three statement executions on the writer, 15% of its instructions.
 #pragma once
 
@@ -32,7 +32,7 @@ class MessageCounts {
 
   // Watches `writer`'s changes from now on (its hooks point at this object).
   void watch(sqlite3* writer);
-  // Under the writer's lock: something it did may have been missed (a savepoint rolled back).
+  // Under the writer's lock: a write failed, so what was seen of it may not be what stayed.
   void forget();
   // Under the writer's lock: the counts, first counted again on `writer` when they may be wrong.
   Counts checked(sqlite3* writer);
