@@ -99,6 +99,20 @@ TEST_CASE("attach: an MMS's pictures reach Infinity as the message's attachments
   CHECK(rig.metric("infinity_sms_media_bytes_total{direction=\"inbound\",outcome=\"uploaded\"} 5000"));
 }
 
+TEST_CASE("attach: simulate-inbound --media-url goes through serve to Infinity as an attachment", "[serve][media][cli]") {
+  Rig rig("MM33333333333333333333333333333333");
+  auto urls = rig.pictures(1);
+  auto r = fakes::run({"--config", rig.s->dir.file("config.json"), "simulate-inbound", "--from", "+15551230001", "--to",
+                       "+14155550100", "--body", kText, "--media-url", urls[0], "--url",
+                       "http://127.0.0.1:" + std::to_string(rig.s->port) + "/callbacks/twilio/sms"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  auto m = rig.delivered(1)[0].message;
+  CHECK(m["body"]["text"] == kText);
+  REQUIRE(m["attachmentIds"].size() == 1);
+  CHECK(rig.inf.attachment(m["attachmentIds"][0]) == rig.bytes[0]);
+}
+
 TEST_CASE("attach: more than 5 pictures go as several messages, in order, each once", "[serve][media]") {
   Rig rig("MM22222222222222222222222222222222");
   rig.post(rig.pictures(6));
