@@ -122,6 +122,7 @@ Result<int> serve(config::Loaded loaded, const config::Env& env) {
   const auto dir = data_dir(loaded.effective, env);
   auto store = store::open_for_serve(loaded.effective, dir);
   if (!store) return std::unexpected(store.error());
+  (*store)->counts();  // SQLite counts its outbox once here, before webhooks come, not at the first status
 
   config::LiveConfig live(loaded.effective);
   relay::Relay relay(**store, live);

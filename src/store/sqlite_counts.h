@@ -6,8 +6,8 @@
 // SQLite's pre-update hook reports every row the writer inserts, updates or deletes, whatever the
 // statement, so no way of changing `messages` can be missed; a transaction's changes count once
 // it commits (commit hook). The counts are counted again from the table, on the writing
-// connection (so that no commit falls between the count and its use), when they may be wrong: at
-// open, after a failed write (the store's undone()), and when another connection (another
+// connection (so that no commit falls between the count and its use), when they may be wrong: the
+// first time (serve asks at start), after a failed write (the store's undone()), and when another connection (another
 // process: an `outbox` command) wrote to the file (PRAGMA data_version). Triggers that kept a table of counts
 // instead cost each message three statement executions on the writer, 15% of its instructions.
 #pragma once

@@ -57,8 +57,8 @@ class SqliteStore final : public Store, sqlite::Connections {
   Result<void> open() {
     auto opened = Connections::open();
     if (!opened) return opened;
-    counts_.watch(db_);
-    return run([&] { counts_.checked(db_); });  // counted once, so that a busy writer never makes a read wait
+    counts_.watch(db_);  // counted at the first counts(): serve asks at start, the outbox commands may never
+    return opened;
   }
 
   Result<Enqueued> enqueue(const std::string& key, const std::vector<NewMessage>& messages) override {

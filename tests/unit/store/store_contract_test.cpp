@@ -61,6 +61,7 @@ TEST_CASE("SQLite: counts and listings do not wait for a commit in progress") {
   SqliteBackend backend;
   auto s = backend.open();
   REQUIRE(s->enqueue("k1", {msg("A", "a1")}));
+  REQUIRE(s->counts());  // as serve does at start: the first counts() counts the table on the writer
   // Another process holds the write lock, so the next enqueue's commit waits for it (holding the
   // store's writing connection) until it is released, 2 s later.
   sqlite3* other = nullptr;
@@ -357,7 +358,7 @@ TEST_CASE("SQLite: the kept counts follow another process's changes to the outbo
   sqlite3_close(other);
   check_counts(*s);
   CHECK((*s->counts())[State::dead] == 1);
-  auto reopened = backend.open();  // counted at open
+  auto reopened = backend.open();  // counted at the first counts()
   CHECK((*reopened->counts())[State::dead] == 1);
   CHECK((*reopened->counts())[State::queued] == 1);
 }
