@@ -391,7 +391,9 @@ std::string business_number(std::int64_t i, std::int64_t numbers) {
 // Inbound webhooks accepted, and relayed to Infinity, with one tenant and with 50 (49 named
 // ones beside the default, on the same fakes): the same load, webhook i to business number
 // i % 50, which with 50 tenants is tenant (i % 50)'s. In alternating runs, twice each; the
-// better of each, and the 50-tenant figures as shares of the one-tenant ones.
+// better of each, and the 50-tenant figures as shares of the one-tenant ones; and serve's CPU
+// time per webhook accepted and relayed (the lower of each), which the fakes sharing the
+// machine do not move as they move the rates.
 std::string tenants_cost(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, std::chrono::milliseconds seconds,
                          const std::string& to_infinity) {
   constexpr int kTenants = 50;
@@ -403,7 +405,7 @@ std::string tenants_cost(const fakes::FakeTwilio& tw, const fakes::FakeInfinity&
     tenant["numbers"] = {business(t)};
     tenants[fmt::format("t{:02d}", t)] = tenant;
   }
-  double accepted[2] = {0, 0}, relayed[2] = {0, 0};
+  double accepted[2] = {0, 0}, relayed[2] = {0, 0}, cpu_us[2] = {1e9, 1e9};
   for (int round = 0; round < 2; ++round)
     for (int k = 0; k < 2; ++k) {
       auto patch = kLoadThreads;
@@ -412,17 +414,20 @@ std::string tenants_cost(const fakes::FakeTwilio& tw, const fakes::FakeInfinity&
       s.ms_to_ready();
       auto earlier = inf.count(to_infinity);
       auto tag = fmt::format("tenants{}{}", k, round);
+      auto cpu_before = usage(s.child->pid());
       auto load = bench::run_load({s.port, kLoadConnections, 0, seconds}, [&](std::int64_t i) {
         auto n = 10'000'000 * (2 * round + k + 20) + i;
         return twilio_inbound(s.port, tw.auth_token(), n, tag, kConversations, business(i));
       });
       accepted[k] = std::max(accepted[k], load.per_second());
       relayed[k] = std::max(relayed[k], delivery_rate(inf, to_infinity, tag, load.ok, earlier).first);
+      auto cpu_ms = usage(s.child->pid()).cpu_ms - cpu_before.cpu_ms;
+      cpu_us[k] = std::min(cpu_us[k], cpu_ms * 1000.0 / static_cast<double>(std::max<std::int64_t>(load.ok, 1)));
       s.stop();
     }
-  return fmt::format("accepted {} / {} ({:.2f}), relayed {} / {} ({:.2f})", rate(accepted[0]), rate(accepted[1]),
-                     accepted[0] > 0 ? accepted[1] / accepted[0] : 0, rate(relayed[0]), rate(relayed[1]),
-                     relayed[0] > 0 ? relayed[1] / relayed[0] : 0);
+  return fmt::format("accepted {} / {} ({:.2f}), relayed {} / {} ({:.2f}); serve's CPU per webhook {:.0f} / {:.0f} us ({:.2f})",
+                     rate(accepted[0]), rate(accepted[1]), accepted[0] > 0 ? accepted[1] / accepted[0] : 0, rate(relayed[0]),
+                     rate(relayed[1]), relayed[0] > 0 ? relayed[1] / relayed[0] : 0, cpu_us[0], cpu_us[1], cpu_us[1] / cpu_us[0]);
 }
 
 // Inbound MMS attached in Infinity (relay.inboundMedia attach), each of one media of
@@ -783,7 +788,7 @@ int main(int argc, char** argv) {
          opt_out_register_cost(tw, inf, seconds, 100000), "within noise (>= 0.9)");
 
   // 10. What configuring 50 tenants costs the accept path and the relay.
-  report("inbound webhooks accepted / relayed to Infinity: one tenant / 50 tenants (the share)",
+  report("inbound webhooks accepted / relayed to Infinity, and serve's CPU per webhook: one tenant / 50 tenants (the share)",
          tenants_cost(tw, inf, seconds, to_infinity), "within noise (>= 0.9)");
 
   // 11. Memory while MMS of 5 MB are relayed.
