@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -388,12 +389,25 @@ std::string business_number(std::int64_t i, std::int64_t numbers) {
   return i % numbers == 0 ? std::string("+15559870002") : fmt::format("+1444{:07d}", i % numbers);
 }
 
+// Pins every thread of process `pid` to the CPUs from `first` to `last`; threads started later
+// inherit their starter's CPUs.
+void pin(int pid, int first, int last) {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  for (int c = first; c <= last; ++c) CPU_SET(c, &cpus);
+  for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid)))
+    sched_setaffinity(std::stoi(task.path().filename().string()), sizeof cpus, &cpus);
+}
+
 // Inbound webhooks accepted, and relayed to Infinity, with one tenant and with 50 (49 named
 // ones beside the default, on the same fakes): the same load, webhook i to business number
-// i % 50, which with 50 tenants is tenant (i % 50)'s. In alternating runs, twice each; the
-// better of each, and the 50-tenant figures as shares of the one-tenant ones; and serve's CPU
-// time per webhook accepted and relayed (the lower of each), which the fakes sharing the
-// machine do not move as they move the rates.
+// i % 50, which with 50 tenants is tenant (i % 50)'s. Serve runs alone on CPU 0 and this
+// process (the client and the fakes) on the others, so that the rates are serve's and not
+// the share of the cores the client and fakes leave it (on one CPU all share it). Three
+// configurations in alternating runs, twice each: one tenant, 50, and one again (what the
+// same configuration gives twice: the noise). The better of each; the 50-tenant figures and
+// the second one-tenant ones as shares of the first; and serve's CPU time per webhook accepted
+// and relayed (the lower of each).
 std::string tenants_cost(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, std::chrono::milliseconds seconds,
                          const std::string& to_infinity) {
   constexpr int kTenants = 50;
@@ -405,18 +419,22 @@ std::string tenants_cost(const fakes::FakeTwilio& tw, const fakes::FakeInfinity&
     tenant["numbers"] = {business(t)};
     tenants[fmt::format("t{:02d}", t)] = tenant;
   }
-  double accepted[2] = {0, 0}, relayed[2] = {0, 0}, cpu_us[2] = {1e9, 1e9};
+  const int cpus = static_cast<int>(std::thread::hardware_concurrency());
+  const bool apart = cpus > 1;
+  if (apart) pin(getpid(), 1, cpus - 1);
+  double accepted[3] = {0, 0, 0}, relayed[3] = {0, 0, 0}, cpu_us[3] = {1e9, 1e9, 1e9};
   for (int round = 0; round < 2; ++round)
-    for (int k = 0; k < 2; ++k) {
+    for (int k = 0; k < 3; ++k) {
       auto patch = kLoadThreads;
       if (k == 1) patch["tenants"] = tenants;
       Serve s(tw, inf, patch);
+      if (apart) pin(s.child->pid(), 0, 0);
       s.ms_to_ready();
       auto earlier = inf.count(to_infinity);
       auto tag = fmt::format("tenants{}{}", k, round);
       auto cpu_before = usage(s.child->pid());
       auto load = bench::run_load({s.port, kLoadConnections, 0, seconds}, [&](std::int64_t i) {
-        auto n = 10'000'000 * (2 * round + k + 20) + i;
+        auto n = 10'000'000 * (3 * round + k + 20) + i;
         return twilio_inbound(s.port, tw.auth_token(), n, tag, kConversations, business(i));
       });
       accepted[k] = std::max(accepted[k], load.per_second());
@@ -425,9 +443,11 @@ std::string tenants_cost(const fakes::FakeTwilio& tw, const fakes::FakeInfinity&
       cpu_us[k] = std::min(cpu_us[k], cpu_ms * 1000.0 / static_cast<double>(std::max<std::int64_t>(load.ok, 1)));
       s.stop();
     }
-  return fmt::format("accepted {} / {} ({:.2f}), relayed {} / {} ({:.2f}); serve's CPU per webhook {:.0f} / {:.0f} us ({:.2f})",
-                     rate(accepted[0]), rate(accepted[1]), accepted[0] > 0 ? accepted[1] / accepted[0] : 0, rate(relayed[0]),
-                     rate(relayed[1]), relayed[0] > 0 ? relayed[1] / relayed[0] : 0, cpu_us[0], cpu_us[1], cpu_us[1] / cpu_us[0]);
+  if (apart) pin(getpid(), 0, cpus - 1);
+  auto shares = [](const double (&v)[3]) { return fmt::format("{:.2f}; noise {:.2f}", v[1] / v[0], v[2] / v[0]); };
+  return fmt::format("{}accepted {} / {} ({}), relayed {} / {} ({}); serve's CPU per webhook {:.0f} / {:.0f} us ({})",
+                     apart ? "" : "(one CPU, serve sharing it) ", rate(accepted[0]), rate(accepted[1]), shares(accepted),
+                     rate(relayed[0]), rate(relayed[1]), shares(relayed), cpu_us[0], cpu_us[1], shares(cpu_us));
 }
 
 // Inbound MMS attached in Infinity (relay.inboundMedia attach), each of one media of
@@ -788,8 +808,9 @@ int main(int argc, char** argv) {
          opt_out_register_cost(tw, inf, seconds, 100000), "within noise (>= 0.9)");
 
   // 10. What configuring 50 tenants costs the accept path and the relay.
-  report("inbound webhooks accepted / relayed to Infinity, and serve's CPU per webhook: one tenant / 50 tenants (the share)",
-         tenants_cost(tw, inf, seconds, to_infinity), "within noise (>= 0.9)");
+  report("inbound webhooks accepted / relayed to Infinity, and serve's CPU per webhook, serve on a CPU of its own: one tenant / "
+         "50 tenants (the share; noise: a second one-tenant configuration's share)",
+         tenants_cost(tw, inf, seconds, to_infinity), "share within noise");
 
   // 11. Memory while MMS of 5 MB are relayed.
   media_memory();

@@ -51,7 +51,7 @@ FakeInfinity::FakeInfinity(std::string client_id, std::string client_secret, std
     nlohmann::json claims = {{"exp", now + expires_in_}, {"iat", now}, {"organization", {account_id_}},
                              {"owner", {connector_id_}}, {"jti", ++issued_}};
     auto token = base64url(R"({"alg":"none","typ":"JWT"})") + "." + base64url(claims.dump()) + ".x";
-    valid_tokens_.push_back(token);
+    valid_tokens_.insert(token);
     all_tokens_.push_back(token);
     res.set_content(nlohmann::json{{"access_token", token}, {"expires_in", expires_in_}, {"token_type", "Bearer"},
                                    {"scope", "email profile"}}.dump(),
@@ -148,7 +148,7 @@ nlohmann::json FakeInfinity::authorised_json(const httplib::Request& req, httpli
 }
 
 bool FakeInfinity::bearer_valid(const std::string& auth) const {
-  return auth.rfind("Bearer ", 0) == 0 && std::find(valid_tokens_.begin(), valid_tokens_.end(), auth.substr(7)) != valid_tokens_.end();
+  return auth.rfind("Bearer ", 0) == 0 && valid_tokens_.contains(auth.substr(7));
 }
 
 std::vector<FakeInfinity::Uploaded> FakeInfinity::uploads() const {

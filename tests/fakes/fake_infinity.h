@@ -6,6 +6,8 @@
 // download URI (bearer token checked), answered with a relative download-session URI.
 #pragma once
 
+#include <unordered_set>
+
 #include <nlohmann/json.hpp>
 
 #include "fakes/fake_upstream.h"
@@ -61,7 +63,7 @@ class FakeInfinity : public FakeUpstream {
   mutable std::mutex state_mutex_;
   int expires_in_ = 900;
   bool account_path_ = true;
-  std::vector<std::string> valid_tokens_;
+  std::unordered_set<std::string> valid_tokens_;  // looked up per request: as fast with thousands issued
   std::vector<std::string> all_tokens_;
   int issued_ = 0;
   std::vector<Delivered> delivered_;
