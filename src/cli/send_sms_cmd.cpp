@@ -33,6 +33,14 @@ void add_send_sms(CLI::App& app, Context& ctx) {
       if (!loaded) return kExitUsage;
       const auto* tenant = tenant_config(loaded->effective, o->tenant, o->from);
       if (!tenant) return kExitUsage;
+      // As serve routes a reply: by its number, so that none goes out with another tenant's account.
+      const auto* serving = loaded->effective.serving(o->from);
+      if (!serving)
+        return report(make_error(ErrorKind::invalid_input, "--from " + o->from + " is none of the tenants' numbers (tenants.NAME.numbers)"));
+      if (serving != tenant)
+        return report(make_error(ErrorKind::invalid_input,
+                                 fmt::format("--from {} is tenant {}'s number, not tenant {}'s: give --tenant {} or leave --tenant out",
+                                             o->from, serving->tenant_name(), tenant->tenant_name(), serving->tenant_name())));
       const auto& c = *tenant;
       if (c.twilio_mock()) {
         auto sid = twilio::new_message_sid();

@@ -2,6 +2,8 @@
 // are verified with its own secrets, its inbound messages reach its own connector with its own
 // token, its agents' replies go out with its own account, and one tenant's outage never holds up
 // another's messages; on both store backends.
+#include <set>
+
 #include "fakes/test_database.h"
 #include "serve_fixture.h"
 
@@ -47,6 +49,12 @@ json reply(const std::string& event_id, const std::string& connector, const std:
   auto e = agent_event(event_id, connector, text);
   e["headers"]["from"] = from;
   return e;
+}
+
+// infinity-sms with serve's configuration file.
+fakes::RunResult run_with(const Serve& s, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--config", s.dir.file("config.json")});
+  return fakes::run(args);
 }
 
 std::string code_of(const httplib::Result& r) { return r ? json::parse(r->body)["error"].value("code", "") : "no answer"; }
@@ -248,11 +256,7 @@ TEST_CASE("outbox list, status and doctor show each tenant", "[serve][tenants]")
   Serve s(t.config());
   check_each_tenant_uses_its_own_accounts(t, s);
   REQUIRE(s.wait_state(sms::store::State::sent, 4));
-  const std::vector<std::string> config{"--config", s.dir.file("config.json")};
-  auto with = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), config.begin(), config.end());
-    return fakes::run(args);
-  };
+  auto with = [&](std::vector<std::string> args) { return run_with(s, std::move(args)); };
   auto listed = with({"outbox", "list", "--json", "--data-dir", s.dir.file("data")});
   REQUIRE(listed.exit_code == 0);
   std::map<std::string, int> by_tenant;
@@ -276,6 +280,75 @@ TEST_CASE("outbox list, status and doctor show each tenant", "[serve][tenants]")
   CHECK(doctor.out.find("[ok]   Infinity token obtained from " + t.inf.url()) != std::string::npos);
   CHECK(doctor.out.find("Twilio account " + t.acme_tw.account_sid() + " is active") != std::string::npos);
   CHECK(doctor.out.find(t.acme_tw.auth_token()) == std::string::npos);
+}
+
+TEST_CASE("send-sms simulate-inbound sign-webhook and token act for the tenant --tenant names or else the number's", "[serve][tenants]") {
+  TwoTenants t;
+  Serve s(t.config());
+  auto with = [&](std::vector<std::string> args) { return run_with(s, std::move(args)); };
+  const std::string end_user = "+14155550199", url = "http://127.0.0.1:" + std::to_string(s.port);
+  auto has = [](const std::vector<std::string>& tokens, std::string token) {
+    token.erase(token.find_last_not_of('\n') + 1);
+    return std::find(tokens.begin(), tokens.end(), token) != tokens.end();
+  };
+
+  // token: each tenant's from its own Infinity.
+  auto acme_token = with({"token", "--tenant", "acme"});
+  REQUIRE(acme_token.exit_code == 0);
+  CHECK(has(t.acme_inf.tokens(), acme_token.out));
+  CHECK_FALSE(has(t.inf.tokens(), acme_token.out));
+  auto default_token = with({"token"});
+  REQUIRE(default_token.exit_code == 0);
+  CHECK(has(t.inf.tokens(), default_token.out));
+
+  // send-sms with acme's account: named, or as the number's tenant.
+  auto sent = with({"send-sms", "--tenant", "acme", "--from", kAcmeNumber, "--to", end_user, "--body", "by flag"});
+  CHECK(sent.exit_code == 0);
+  auto inferred = with({"send-sms", "--from", kAcmeNumber, "--to", end_user, "--body", "by number"});
+  CHECK(inferred.exit_code == 0);
+  REQUIRE(t.acme_tw.messages().size() == 2);
+  CHECK(t.acme_tw.messages()[0].basic_user == t.acme_tw.account_sid());
+  CHECK(t.acme_tw.messages()[0].field("Body") == "by flag");
+  CHECK(t.acme_tw.messages()[1].field("Body") == "by number");
+  // Another tenant's number, or a tenant that does not exist: refused, nothing sent.
+  auto wrong = with({"send-sms", "--tenant", "default", "--from", kAcmeNumber, "--to", end_user, "--body", "x"});
+  CHECK(wrong.exit_code == 2);
+  CHECK(wrong.err.find(std::string("--from ") + kAcmeNumber + " is tenant acme's number, not tenant default's") != std::string::npos);
+  wrong = with({"send-sms", "--tenant", "acme", "--from", kDefaultNumber, "--to", end_user, "--body", "x"});
+  CHECK(wrong.exit_code == 2);
+  CHECK(wrong.err.find("is tenant default's number, not tenant acme's") != std::string::npos);
+  auto unknown = with({"send-sms", "--tenant", "nobody", "--from", kAcmeNumber, "--to", end_user, "--body", "x"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("no tenant 'nobody' in the configuration (tenants: default, acme)") != std::string::npos);
+  CHECK(t.acme_tw.messages().size() == 2);
+  CHECK(t.tw.count("/2010-04-01") == 0);
+
+  // simulate-inbound and sign-webhook twilio: signed with acme's auth token, as acme's account;
+  // serve takes both to acme's connector.
+  auto simulated = with({"simulate-inbound", "--tenant", "acme", "--from", end_user, "--to", kAcmeNumber, "--body", "simulated", "--url",
+                         url + "/callbacks/twilio/sms"});
+  INFO(simulated.out << simulated.err);
+  CHECK(simulated.exit_code == 0);
+  auto signed_inbound = with({"sign-webhook", "twilio", "--tenant", "acme", "--url", url + "/callbacks/twilio/sms", "--send", "From=" + end_user,
+                              std::string("To=") + kAcmeNumber, "Body=signed inbound", "MessageSid=" + sid(7),
+                              "AccountSid=" + t.acme_tw.account_sid()});
+  INFO(signed_inbound.out << signed_inbound.err);
+  CHECK(signed_inbound.exit_code == 0);
+  REQUIRE(t.acme_inf.wait_for(2, 5s, "/api/digital"));
+  std::set<std::string> texts;
+  for (const auto& m : t.acme_inf.messages()) texts.insert(m.message["body"]["text"].get<std::string>());
+  CHECK(texts == std::set<std::string>{"simulated", "signed inbound"});
+
+  // sign-webhook infinity: acme's secret and connector; serve sends the reply with acme's account.
+  auto signed_reply = with({"sign-webhook", "infinity", "--tenant", "acme", "--event", "messages", "--from", kAcmeNumber, "--to", end_user,
+                            "--text", "signed reply", "--send", url + "/callbacks/avaya/infinity/sms"});
+  INFO(signed_reply.out << signed_reply.err);
+  CHECK(signed_reply.exit_code == 0);
+  REQUIRE(t.acme_tw.wait_for(3, 5s, "/2010-04-01"));
+  CHECK(t.acme_tw.messages()[2].field("Body") == "signed reply");
+  CHECK(t.acme_tw.messages()[2].basic_user == t.acme_tw.account_sid());
+  CHECK(t.tw.count("/2010-04-01") == 0);
+  CHECK(t.inf.count("/api/digital") == 0);
 }
 
 TEST_CASE("tenants on the shared PostgreSQL store: own accounts, and one's outage holds up no other", "[serve][tenants][postgres]") {
