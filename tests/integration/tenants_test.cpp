@@ -179,6 +179,14 @@ TEST_CASE("each tenant's webhooks use its own secrets, connector, token and acco
   CHECK(acme["twilio"]["account"]["authToken"] == sms::config::mask(t.acme_tw.auth_token()));
   CHECK(shown->body.find(t.acme_tw.auth_token()) == std::string::npos);
   CHECK(shown->body.find(t.acme_inf.client_secret()) == std::string::npos);
+  // config show too.
+  auto listed = run_with(s, {"config", "show"});
+  REQUIRE(listed.exit_code == 0);
+  CHECK(listed.out.find("tenants.acme.twilio.account.authToken = \"" + sms::config::mask(t.acme_tw.auth_token()) + "\"  # file") !=
+        std::string::npos);
+  CHECK(listed.out.find("tenants.acme.numbers = ") != std::string::npos);
+  for (const auto& secret : {t.acme_tw.auth_token(), t.acme_inf.client_secret(), std::string(kAcmeSecret)})
+    CHECK(listed.out.find(secret) == std::string::npos);
 }
 
 TEST_CASE("webhooks for the wrong account, connector or tenant are refused, and nothing is sent", "[serve][tenants]") {
