@@ -259,6 +259,48 @@ TEST_CASE("one tenant's Infinity outage never delays another tenant's messages",
   check_one_tenants_outage_holds_up_no_other(t, s);
 }
 
+TEST_CASE("one tenant's wrong Infinity credentials hold up only its own messages until they are fixed", "[serve][tenants]") {
+  TwoTenants t;
+  auto cfg = t.config();
+  cfg["tenants"]["acme"]["avaya"]["clientSecret"] = "not-acme-s-secret";
+  Serve s(cfg);
+  constexpr int kAcme = 5, kDefault = 20;
+  for (int i = 0; i < kAcme; ++i) {
+    auto r = s.post_twilio("/callbacks/twilio/sms",
+                           inbound(sid(10 + i), t.acme_tw.account_sid(), kAcmeNumber, "acme-" + std::to_string(i),
+                                   "+1415555020" + std::to_string(i)),  // five conversations: its upstream counts as failing
+                           t.acme_tw.auth_token());
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+  }
+  for (int i = 0; i < kDefault; ++i) {
+    auto r = s.post_twilio("/callbacks/twilio/sms", inbound(sid(100 + i), t.tw.account_sid(), kDefaultNumber, "default-" + std::to_string(i)),
+                           t.tw.auth_token());
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+  }
+  REQUIRE(t.inf.wait_for(kDefault, 5s, "/api/digital"));
+  CHECK(t.acme_inf.count("/api/digital") == 0);
+  CHECK(t.acme_inf.tokens_issued() == 0);
+  auto status = json::parse(s.admin_get("/api/status")->body);
+  INFO(status.dump(2));
+  CHECK(status["tenants"]["acme"]["upstreams"]["infinity"]["state"] == "failing");
+  CHECK(status["tenants"]["acme"]["deadLetters"] == 0);
+  CHECK(status["tenants"]["acme"]["tokenError"].get<std::string>().find("Infinity rejected the client credentials") != std::string::npos);
+  CHECK(status["tenants"]["acme"]["queue"]["queued"].get<int>() + status["tenants"]["acme"]["queue"]["sending"].get<int>() == kAcme);
+  CHECK(status["tenants"]["default"]["upstreams"]["infinity"]["state"] == "healthy");
+  CHECK(status.dump().find("not-acme-s-secret") == std::string::npos);
+
+  // The right secret, set on the running serve: acme's messages go out.
+  auto fixed = s.admin_post("/api/configs", {{"tenants", {{"acme", {{"avaya", {{"clientSecret", t.acme_inf.client_secret()}}}}}}}});
+  REQUIRE(fixed);
+  CHECK(fixed->status == 200);
+  REQUIRE(t.acme_inf.wait_for(kAcme, 10s, "/api/digital"));
+  std::set<std::string> texts;
+  for (const auto& m : t.acme_inf.messages()) texts.insert(m.message["body"]["text"].get<std::string>());
+  CHECK(texts == std::set<std::string>{"acme-0", "acme-1", "acme-2", "acme-3", "acme-4"});
+}
+
 TEST_CASE("outbox list, status and doctor show each tenant", "[serve][tenants]") {
   TwoTenants t;
   Serve s(t.config());
