@@ -126,6 +126,7 @@ struct Relay::Impl {
                     {m.direction == Direction::inbound ? "messageSid" : "eventId", m.source_id}});
     const auto& tenant = tenant_view(c, m);
     Result<std::string> result = "";
+    const auto sent_ms = unix_ms_now();
     if (auto refused = compliance::refusal(store, m, c)) result = std::unexpected(*refused);
     else result = providers.send(m, tenant, generation, revise(m, tenant));
     if (result) {
@@ -166,7 +167,7 @@ struct Relay::Impl {
     auto now = unix_ms_now();
     std::optional<std::int64_t> due;
     if (m.direction == Direction::outbound && rate_limited(e) && send_cost_us(tenant, m) > 0) due = slowed_down(m, e, now);
-    else if (upstream_failing(e)) due = failed(m, tenant, e, now, duration_of(c, "relay.probeInterval"));
+    else if (upstream_failing(e)) due = failed(m, tenant, e, sent_ms, now, duration_of(c, "relay.probeInterval"));
     if (!due) {
       Backoff b{duration_of(c, "relay.retryInitial"), duration_of(c, "relay.retryMax")};
       due = now + retry_delay(b, m.attempts, e, rng).count();
@@ -224,14 +225,15 @@ struct Relay::Impl {
         .inc();
   }
 
-  // An upstream-wide failure: returns when the message is due again if its upstream is now
-  // failing (its next probe), else nullopt (the message's own backoff).
-  std::optional<std::int64_t> failed(const store::Message& m, const config::Config& tenant, const Error& e, std::int64_t now,
-                                     std::chrono::milliseconds interval) {
+  // An upstream-wide failure of a request sent at `sent_ms`: returns when the message is due
+  // again if its upstream is now failing (its next probe) or has ended a failing period since
+  // (now), else nullopt (the message's own backoff).
+  std::optional<std::int64_t> failed(const store::Message& m, const config::Config& tenant, const Error& e, std::int64_t sent_ms,
+                                     std::int64_t now, std::chrono::milliseconds interval) {
     auto& health = lane(m.direction).upstreams.of(tenant.tenant_name());
     bool was_failing = health.state().failing;
-    auto due = health.failed(m.id, e, now, interval);
-    if (due && !was_failing)
+    auto due = health.failed(m.id, e, sent_ms, now, interval);
+    if (!was_failing && health.failing())
       spdlog::warn("upstream {} is failing ({}): one delivery is tried every {} ms (never before a Retry-After) until it "
                    "answers; its {} messages wait in the outbox",
                    upstream_label(m.direction, tenant), e.message, interval.count(), store::to_string(m.direction));

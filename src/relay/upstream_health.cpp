@@ -15,9 +15,10 @@ std::size_t UpstreamHealth::claim_limit(std::int64_t now_ms, std::size_t normal,
   return 1;
 }
 
-std::optional<std::int64_t> UpstreamHealth::failed(std::int64_t id, const Error& error, std::int64_t now_ms,
+std::optional<std::int64_t> UpstreamHealth::failed(std::int64_t id, const Error& error, std::int64_t sent_ms, std::int64_t now_ms,
                                                    std::chrono::milliseconds interval) {
   std::lock_guard lock(mutex_);
+  if (!state_.failing && sent_ms < recovered_ms_) return now_ms;
   if (!state_.failing) {
     if (id != last_failed_id_) ++streak_;
     last_failed_id_ = id;
@@ -37,6 +38,7 @@ std::optional<std::chrono::milliseconds> UpstreamHealth::answered(std::int64_t n
   streak_ = 0;
   last_failed_id_ = 0;
   if (!state_.failing) return std::nullopt;
+  recovered_ms_ = now_ms;
   auto since = state_.failing_since_ms;
   state_ = UpstreamState{};
   failing_ = false;

@@ -30,10 +30,13 @@ class UpstreamHealth {
   // How many messages the lane may claim now: `normal` when healthy; while failing, 1 once the
   // next probe is due (and the probe after it is then an interval away), else 0.
   std::size_t claim_limit(std::int64_t now_ms, std::size_t normal, std::chrono::milliseconds interval);
-  // An upstream-wide failure of message `id` (see upstream_failing). Returns when that message
-  // is due again if the upstream is failing (the next probe), or nullopt: the message keeps its
-  // own backoff.
-  std::optional<std::int64_t> failed(std::int64_t id, const Error& error, std::int64_t now_ms,
+  // An upstream-wide failure of message `id` (see upstream_failing) whose request went out at
+  // `sent_ms`. Returns when that message is due again if the upstream is failing (the next
+  // probe), or nullopt: the message keeps its own backoff. A request sent before the answer
+  // that ended the upstream's latest failing period (e.g. one still out beside the probe that
+  // found the outage over) tells nothing of it now: its message is due at once and no streak
+  // begins.
+  std::optional<std::int64_t> failed(std::int64_t id, const Error& error, std::int64_t sent_ms, std::int64_t now_ms,
                                      std::chrono::milliseconds interval);
   // The upstream answered (accepted a message, or refused one for good). Returns how long it
   // had been failing when this answer ended a failing period, else nullopt.
@@ -47,6 +50,7 @@ class UpstreamHealth {
   UpstreamState state_;
   std::atomic<bool> failing_{false};  // state_.failing, written under the mutex
   std::int64_t last_failed_id_ = 0;  // the message behind the failure streak while healthy
+  std::int64_t recovered_ms_ = 0;    // unix ms of the answer that ended the latest failing period
   int streak_ = 0;                    // upstream-wide failures of different messages in a row
 };
 

@@ -389,21 +389,18 @@ std::string business_number(std::int64_t i, std::int64_t numbers) {
   return i % numbers == 0 ? std::string("+15559870002") : fmt::format("+1444{:07d}", i % numbers);
 }
 
-// Pins every thread of process `pid` to the CPUs from `first` to `last`; threads started later
-// inherit their starter's CPUs.
-void pin(int pid, int first, int last) {
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  for (int c = first; c <= last; ++c) CPU_SET(c, &cpus);
+// Pins every thread of process `pid` to `cpus`; threads started later inherit their starter's.
+void pin(int pid, const cpu_set_t& cpus) {
   for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid)))
     sched_setaffinity(std::stoi(task.path().filename().string()), sizeof cpus, &cpus);
 }
 
 // Inbound webhooks accepted, and relayed to Infinity, with one tenant and with 50 (49 named
 // ones beside the default, on the same fakes): the same load, webhook i to business number
-// i % 50, which with 50 tenants is tenant (i % 50)'s. Serve runs alone on CPU 0 and this
-// process (the client and the fakes) on the others, so that the rates are serve's and not
-// the share of the cores the client and fakes leave it (on one CPU all share it). Three
+// i % 50, which with 50 tenants is tenant (i % 50)'s. Serve runs alone on the first CPU this
+// process may use and this process (the client and the fakes) on the others, so that the
+// rates are serve's and not the share of the cores the client and fakes leave it (with one
+// CPU all share it). Three
 // configurations in alternating runs, twice each: one tenant, 50, and one again (what the
 // same configuration gives twice: the noise). The better of each; the 50-tenant figures and
 // the second one-tenant ones as shares of the first; and serve's CPU time per webhook accepted
@@ -419,16 +416,25 @@ std::string tenants_cost(const fakes::FakeTwilio& tw, const fakes::FakeInfinity&
     tenant["numbers"] = {business(t)};
     tenants[fmt::format("t{:02d}", t)] = tenant;
   }
-  const int cpus = static_cast<int>(std::thread::hardware_concurrency());
-  const bool apart = cpus > 1;
-  if (apart) pin(getpid(), 1, cpus - 1);
+  cpu_set_t all, serve_cpu, others;
+  CPU_ZERO(&serve_cpu);
+  sched_getaffinity(0, sizeof all, &all);
+  others = all;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &all)) {
+      CPU_SET(c, &serve_cpu);
+      CPU_CLR(c, &others);
+      break;
+    }
+  const bool apart = CPU_COUNT(&others) > 0;
+  if (apart) pin(getpid(), others);
   double accepted[3] = {0, 0, 0}, relayed[3] = {0, 0, 0}, cpu_us[3] = {1e9, 1e9, 1e9};
   for (int round = 0; round < 2; ++round)
     for (int k = 0; k < 3; ++k) {
       auto patch = kLoadThreads;
       if (k == 1) patch["tenants"] = tenants;
       Serve s(tw, inf, patch);
-      if (apart) pin(s.child->pid(), 0, 0);
+      if (apart) pin(s.child->pid(), serve_cpu);
       s.ms_to_ready();
       auto earlier = inf.count(to_infinity);
       auto tag = fmt::format("tenants{}{}", k, round);
@@ -443,7 +449,7 @@ std::string tenants_cost(const fakes::FakeTwilio& tw, const fakes::FakeInfinity&
       cpu_us[k] = std::min(cpu_us[k], cpu_ms * 1000.0 / static_cast<double>(std::max<std::int64_t>(load.ok, 1)));
       s.stop();
     }
-  if (apart) pin(getpid(), 0, cpus - 1);
+  if (apart) pin(getpid(), all);
   auto shares = [](const double (&v)[3]) { return fmt::format("{:.2f}; noise {:.2f}", v[1] / v[0], v[2] / v[0]); };
   return fmt::format("{}accepted {} / {} ({}), relayed {} / {} ({}); serve's CPU per webhook {:.0f} / {:.0f} us ({})",
                      apart ? "" : "(one CPU, serve sharing it) ", rate(accepted[0]), rate(accepted[1]), shares(accepted),
