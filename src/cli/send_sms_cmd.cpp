@@ -31,17 +31,21 @@ void add_send_sms(CLI::App& app, Context& ctx) {
         if (!is_e164(n)) return report(make_error(ErrorKind::invalid_input, "not an E.164 number (+ and up to 15 digits): " + n));
       auto loaded = ctx.load();
       if (!loaded) return kExitUsage;
-      const auto* tenant = tenant_config(loaded->effective, o->tenant, o->from);
-      if (!tenant) return kExitUsage;
-      // As serve routes a reply: by its number, so that none goes out with another tenant's account.
-      const auto* serving = loaded->effective.serving(o->from);
+      // The tenant that serves --from, as serve routes a reply, so that none goes out with
+      // another tenant's account; --tenant only names which one that must be.
+      const auto& all = loaded->effective;
+      const auto* serving = all.serving(o->from);
       if (!serving)
         return report(make_error(ErrorKind::invalid_input, "--from " + o->from + " is none of the tenants' numbers (tenants.NAME.numbers)"));
-      if (serving != tenant)
-        return report(make_error(ErrorKind::invalid_input,
-                                 fmt::format("--from {} is tenant {}'s number, not tenant {}'s: give --tenant {} or leave --tenant out",
-                                             o->from, serving->tenant_name(), tenant->tenant_name(), serving->tenant_name())));
-      const auto& c = *tenant;
+      if (!o->tenant.empty()) {
+        const auto* named = tenant_config(all, o->tenant, o->from);
+        if (!named) return kExitUsage;
+        if (named != serving)
+          return report(make_error(ErrorKind::invalid_input,
+                                   fmt::format("--from {} is tenant {}'s number, not tenant {}'s: give --tenant {} or leave --tenant out",
+                                               o->from, serving->tenant_name(), named->tenant_name(), serving->tenant_name())));
+      }
+      const auto& c = *serving;
       if (c.twilio_mock()) {
         auto sid = twilio::new_message_sid();
         fmt::print(stderr, "(mock: nothing sent)\n");

@@ -400,11 +400,10 @@ void pin(int pid, const cpu_set_t& cpus) {
 // i % 50, which with 50 tenants is tenant (i % 50)'s. Serve runs alone on the first CPU this
 // process may use and this process (the client and the fakes) on the others, so that the
 // rates are serve's and not the share of the cores the client and fakes leave it (with one
-// CPU all share it). Three
-// configurations in alternating runs, twice each: one tenant, 50, and one again (what the
-// same configuration gives twice: the noise). The better of each; the 50-tenant figures and
-// the second one-tenant ones as shares of the first; and serve's CPU time per webhook accepted
-// and relayed (the lower of each).
+// CPU all share it). Three configurations in alternating runs, twice each: one tenant, 50,
+// and one again (what the same configuration gives twice: the noise). The better of each; the
+// 50-tenant figures and the second one-tenant ones as shares of the first; and serve's CPU time
+// per webhook accepted and relayed (the lower of each).
 std::string tenants_cost(const fakes::FakeTwilio& tw, const fakes::FakeInfinity& inf, std::chrono::milliseconds seconds,
                          const std::string& to_infinity) {
   constexpr int kTenants = 50;
